@@ -1,0 +1,14 @@
+//! One entry point per subcommand: each takes plain options and a writer, returns an
+//! [`Outcome`] or an [`Error`](crate::Error). The binary maps the outcome to an exit code.
+
+pub mod rules;
+pub mod stat;
+
+/// What a command concluded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing rejected (exit 0).
+    Clean,
+    /// Something was rejected by the rules (exit 1).
+    Rejected,
+}

@@ -1,0 +1,23 @@
+//! The crate's top-level error: agentfence could not do its job (exit 2, a hook rejects).
+
+use std::io;
+
+/// Why a command could not check. Each variant wraps the error type of one area.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The rules could not be read or are invalid.
+    #[error(transparent)]
+    Rules(#[from] crate::rules::RulesError),
+    /// The repository could not be read.
+    #[error(transparent)]
+    Git(#[from] crate::git::GitError),
+    /// The input (stdin, arguments, a message file) is malformed.
+    #[error(transparent)]
+    Input(#[from] crate::input::InputError),
+    /// The report could not be written.
+    #[error("writing output: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// Result with the crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,15 @@
+//! Commit-message trailers, read exactly as git reads them (placeholder: see issue 4).
+
+/// One trailer: key as written, unfolded and trimmed value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trailer {
+    /// The key, case preserved.
+    pub key: String,
+    /// The value, unfolded and trimmed.
+    pub value: String,
+}
+
+/// Parses the trailers of a raw commit message as `git log --format=%(trailers:only,unfold)`.
+pub fn parse(_message: &str) -> Vec<Trailer> {
+    Vec::new()
+}

@@ -1,0 +1,137 @@
+//! A small builder for real git repositories in temp dirs, and a runner for the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+/// A real repository in a temp dir, driven through the `git` CLI.
+pub struct TestRepo {
+    dir: tempfile::TempDir,
+}
+
+/// Environment that makes git deterministic and blind to the user's config.
+pub fn git_env(cmd: &mut Command) -> &mut Command {
+    cmd.env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_CONFIG_GLOBAL", "/dev/null")
+        .env("GIT_AUTHOR_NAME", "Dev Human")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev Human")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", "2026-01-01T00:00:00Z")
+        .env("GIT_COMMITTER_DATE", "2026-01-01T00:00:00Z")
+        .env_remove("AGENTFENCE_RULES")
+        .env_remove("AGENTFENCE_PUSHER")
+        .env_remove("AGENTFENCE_AGENT")
+        .env_remove("CLAUDECODE")
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+}
+
+impl TestRepo {
+    /// An empty repository with `main` as its initial branch.
+    pub fn new() -> Self {
+        let repo = TestRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo
+    }
+
+    /// An empty bare repository with `main` as its initial branch.
+    pub fn bare() -> Self {
+        let repo = TestRepo {
+            dir: tempfile::tempdir().expect("temp dir"),
+        };
+        repo.git(&["init", "-q", "--bare", "-b", "main"]);
+        repo
+    }
+
+    /// The repository's directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating parent dirs).
+    pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Self {
+        let full = self.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, contents).expect("write");
+        self
+    }
+
+    /// Removes a file.
+    pub fn remove(&self, path: &str) -> &Self {
+        std::fs::remove_file(self.path().join(path)).expect("remove");
+        self
+    }
+
+    /// Stages everything and commits with `message`; returns the new commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.rev("HEAD")
+    }
+
+    /// Runs git and returns stdout; panics with stderr on failure.
+    pub fn git(&self, args: &[&str]) -> String {
+        let out = self.git_output(args);
+        assert!(
+            out.status.success(),
+            "git {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 git output")
+    }
+
+    /// Runs git and returns its whole output, success or not.
+    pub fn git_output(&self, args: &[&str]) -> Output {
+        git_env(&mut Command::new("git"))
+            .current_dir(self.path())
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run git")
+    }
+
+    /// The full id a revision names.
+    pub fn rev(&self, rev: &str) -> String {
+        self.git(&["rev-parse", rev]).trim().to_string()
+    }
+
+    /// A command for the agentfence binary, run in this repository.
+    pub fn agentfence(&self) -> Command {
+        let mut cmd = Command::new(bin());
+        git_env(&mut cmd).current_dir(self.path());
+        cmd
+    }
+
+    /// Runs agentfence with `args` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.agentfence()
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run agentfence")
+    }
+}
+
+/// The path of the binary under test.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_agentfence"))
+}
+
+/// Stdout as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Stderr as text.
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The exit code (panics when killed by a signal, which a test must notice).
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exited, not killed by a signal")
+}
