@@ -25,3 +25,5 @@ pub mod violation;
 
 mod error;
 pub use error::{Error, Result};
+pub mod attribution;
+pub mod check;

@@ -13,3 +13,11 @@ pub struct Trailer {
 pub fn parse(_message: &str) -> Vec<Trailer> {
     Vec::new()
 }
+
+/// Values of the trailers whose key equals `key` (ASCII case-insensitively), in order.
+pub fn values<'a>(trailers: &'a [Trailer], key: &'a str) -> impl Iterator<Item = &'a str> {
+    trailers
+        .iter()
+        .filter(move |t| t.key.eq_ignore_ascii_case(key))
+        .map(|t| t.value.as_str())
+}

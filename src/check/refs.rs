@@ -1,0 +1,48 @@
+//! Ref rules: which refs an actor may create, update or delete (`ref-scope`), and the
+//! forbidden ref operations `force-push` and `ref-deletion`.
+
+use crate::model::RefUpdate;
+use crate::rules::Policy;
+use crate::violation::{RuleId, Violation};
+
+/// Every violation of one ref update under one policy.
+pub fn check(policy: &Policy, update: &RefUpdate) -> Vec<Violation> {
+    let mut found = Vec::new();
+    let name = &update.name;
+    if let Some(pattern) = policy.refs.deny.first_match(name) {
+        found.push(Violation::new(
+            RuleId::RefScope,
+            format!(
+                "{name} matches deny pattern '{pattern}' of policy {}",
+                policy.name
+            ),
+        ));
+    } else if let Some(allow) = &policy.refs.allow {
+        if !allow.is_match(name) {
+            found.push(Violation::new(
+                RuleId::RefScope,
+                format!(
+                    "{name} is outside the refs policy {} allows ({})",
+                    policy.name,
+                    allow.patterns.join(", ")
+                ),
+            ));
+        }
+    }
+    if policy.forbid.force_push && update.forced {
+        found.push(Violation::new(
+            RuleId::ForcePush,
+            format!("{name} is force-pushed: the old tip is not an ancestor of the new one"),
+        ));
+    }
+    if policy.forbid.ref_deletion && update.is_deletion() {
+        found.push(Violation::new(
+            RuleId::RefDeletion,
+            format!(
+                "{name} is deleted; policy {} forbids deleting refs",
+                policy.name
+            ),
+        ));
+    }
+    found
+}
