@@ -131,15 +131,15 @@ fn trailer_marker(matcher: &Matcher, trailers: &[Trailer]) -> Option<Marker> {
 }
 
 fn actor_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
-    if let Some(name) = &actor.declared_agent {
-        if *name == agent.name {
-            return Some(Marker::Declared(name.clone()));
-        }
+    if let Some(name) = &actor.declared_agent
+        && *name == agent.name
+    {
+        return Some(Marker::Declared(name.clone()));
     }
-    if let Some(pusher) = &actor.pusher {
-        if agent.matcher.pusher.iter().any(|p| p == pusher) {
-            return Some(Marker::Pusher(pusher.clone()));
-        }
+    if let Some(pusher) = &actor.pusher
+        && agent.matcher.pusher.iter().any(|p| p == pusher)
+    {
+        return Some(Marker::Pusher(pusher.clone()));
     }
     agent
         .matcher

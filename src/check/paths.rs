@@ -46,30 +46,30 @@ pub fn check_path(
             ),
         ));
     }
-    if let Some(allow) = &policy.paths.allow {
-        if !allow.is_match(path) {
-            return Some(Violation::new(
-                RuleId::PathScope,
-                format!(
-                    "{path} is outside the paths policy {} allows ({})",
-                    policy.name,
-                    allow.patterns.join(", ")
-                ),
-            ));
-        }
+    if let Some(allow) = &policy.paths.allow
+        && !allow.is_match(path)
+    {
+        return Some(Violation::new(
+            RuleId::PathScope,
+            format!(
+                "{path} is outside the paths policy {} allows ({})",
+                policy.name,
+                allow.patterns.join(", ")
+            ),
+        ));
     }
     let task_paths = grant.and_then(|g| g.paths.as_ref().map(|p| (g, p)));
-    if let Some((grant, paths)) = task_paths {
-        if !paths.is_match(path) {
-            return Some(Violation::new(
-                RuleId::TaskScope,
-                format!(
-                    "{path} is outside task {}'s paths ({})",
-                    grant.id,
-                    paths.patterns.join(", ")
-                ),
-            ));
-        }
+    if let Some((grant, paths)) = task_paths
+        && !paths.is_match(path)
+    {
+        return Some(Violation::new(
+            RuleId::TaskScope,
+            format!(
+                "{path} is outside task {}'s paths ({})",
+                grant.id,
+                paths.patterns.join(", ")
+            ),
+        ));
     }
     None
 }

@@ -17,17 +17,17 @@ pub fn check(policy: &Policy, update: &RefUpdate) -> Vec<Violation> {
                 policy.name
             ),
         ));
-    } else if let Some(allow) = &policy.refs.allow {
-        if !allow.is_match(name) {
-            found.push(Violation::new(
-                RuleId::RefScope,
-                format!(
-                    "{name} is outside the refs policy {} allows ({})",
-                    policy.name,
-                    allow.patterns.join(", ")
-                ),
-            ));
-        }
+    } else if let Some(allow) = &policy.refs.allow
+        && !allow.is_match(name)
+    {
+        found.push(Violation::new(
+            RuleId::RefScope,
+            format!(
+                "{name} is outside the refs policy {} allows ({})",
+                policy.name,
+                allow.patterns.join(", ")
+            ),
+        ));
     }
     if policy.forbid.force_push && update.forced {
         found.push(Violation::new(

@@ -80,16 +80,16 @@ fn check_id(
             format!("the \"{}:\" trailer is empty", rule.trailer),
         )];
     }
-    if let Some(pattern) = &rule.pattern {
-        if !pattern.is_match(id) {
-            return vec![Violation::new(
-                RuleId::TaskMalformed,
-                format!(
-                    "task \"{id}\" does not match the pattern '{}'",
-                    pattern.as_str()
-                ),
-            )];
-        }
+    if let Some(pattern) = &rule.pattern
+        && !pattern.is_match(id)
+    {
+        return vec![Violation::new(
+            RuleId::TaskMalformed,
+            format!(
+                "task \"{id}\" does not match the pattern '{}'",
+                pattern.as_str()
+            ),
+        )];
     }
     let Some(grant) = rules.tasks.get(id) else {
         if rule.registry {
@@ -101,27 +101,27 @@ fn check_id(
         return Vec::new();
     };
     let mut found = Vec::new();
-    if let Some(expires) = grant.expires {
-        if now > expires {
-            let when = expires
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_else(|_| expires.to_string());
-            found.push(Violation::new(
-                RuleId::TaskExpired,
-                format!("task {id}'s grant expired at {when}"),
-            ));
-        }
+    if let Some(expires) = grant.expires
+        && now > expires
+    {
+        let when = expires
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_else(|_| expires.to_string());
+        found.push(Violation::new(
+            RuleId::TaskExpired,
+            format!("task {id}'s grant expired at {when}"),
+        ));
     }
-    if let (Some(agent), Some(allowed)) = (agent, &grant.agents) {
-        if !allowed.iter().any(|a| a == agent) {
-            found.push(Violation::new(
-                RuleId::TaskAgent,
-                format!(
-                    "task {id} is granted to {}, not to agent {agent}",
-                    allowed.join(", ")
-                ),
-            ));
-        }
+    if let (Some(agent), Some(allowed)) = (agent, &grant.agents)
+        && !allowed.iter().any(|a| a == agent)
+    {
+        found.push(Violation::new(
+            RuleId::TaskAgent,
+            format!(
+                "task {id} is granted to {}, not to agent {agent}",
+                allowed.join(", ")
+            ),
+        ));
     }
     found
 }

@@ -6,12 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// A real repository in a temp dir, driven through the `git` CLI.
-pub struct TestRepo {
+pub(crate) struct TestRepo {
     dir: tempfile::TempDir,
 }
 
 /// Environment that makes git deterministic and blind to the user's config.
-pub fn git_env(cmd: &mut Command) -> &mut Command {
+pub(crate) fn git_env(cmd: &mut Command) -> &mut Command {
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_AUTHOR_NAME", "Dev Human")
@@ -30,7 +30,7 @@ pub fn git_env(cmd: &mut Command) -> &mut Command {
 
 impl TestRepo {
     /// An empty repository with `main` as its initial branch.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let repo = TestRepo {
             dir: tempfile::tempdir().expect("temp dir"),
         };
@@ -39,7 +39,7 @@ impl TestRepo {
     }
 
     /// An empty bare repository with `main` as its initial branch.
-    pub fn bare() -> Self {
+    pub(crate) fn bare() -> Self {
         let repo = TestRepo {
             dir: tempfile::tempdir().expect("temp dir"),
         };
@@ -48,12 +48,12 @@ impl TestRepo {
     }
 
     /// The repository's directory.
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         self.dir.path()
     }
 
     /// Writes a file (creating parent dirs).
-    pub fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Self {
+    pub(crate) fn write(&self, path: &str, contents: impl AsRef<[u8]>) -> &Self {
         let full = self.path().join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         std::fs::write(full, contents).expect("write");
@@ -61,20 +61,20 @@ impl TestRepo {
     }
 
     /// Removes a file.
-    pub fn remove(&self, path: &str) -> &Self {
+    pub(crate) fn remove(&self, path: &str) -> &Self {
         std::fs::remove_file(self.path().join(path)).expect("remove");
         self
     }
 
     /// Stages everything and commits with `message`; returns the new commit id.
-    pub fn commit(&self, message: &str) -> String {
+    pub(crate) fn commit(&self, message: &str) -> String {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", message]);
         self.rev("HEAD")
     }
 
     /// Runs git and returns stdout; panics with stderr on failure.
-    pub fn git(&self, args: &[&str]) -> String {
+    pub(crate) fn git(&self, args: &[&str]) -> String {
         let out = self.git_output(args);
         assert!(
             out.status.success(),
@@ -85,7 +85,7 @@ impl TestRepo {
     }
 
     /// Runs git and returns its whole output, success or not.
-    pub fn git_output(&self, args: &[&str]) -> Output {
+    pub(crate) fn git_output(&self, args: &[&str]) -> Output {
         git_env(&mut Command::new("git"))
             .current_dir(self.path())
             .args(args)
@@ -95,19 +95,19 @@ impl TestRepo {
     }
 
     /// The full id a revision names.
-    pub fn rev(&self, rev: &str) -> String {
+    pub(crate) fn rev(&self, rev: &str) -> String {
         self.git(&["rev-parse", rev]).trim().to_string()
     }
 
     /// A command for the agentfence binary, run in this repository.
-    pub fn agentfence(&self) -> Command {
+    pub(crate) fn agentfence(&self) -> Command {
         let mut cmd = Command::new(bin());
         git_env(&mut cmd).current_dir(self.path());
         cmd
     }
 
     /// Runs agentfence with `args` and returns its output.
-    pub fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.agentfence()
             .args(args)
             .stdin(Stdio::null())
@@ -117,21 +117,21 @@ impl TestRepo {
 }
 
 /// The path of the binary under test.
-pub fn bin() -> PathBuf {
+pub(crate) fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_agentfence"))
 }
 
 /// Stdout as text.
-pub fn stdout(out: &Output) -> String {
+pub(crate) fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Stderr as text.
-pub fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// The exit code (panics when killed by a signal, which a test must notice).
-pub fn code(out: &Output) -> i32 {
+pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().expect("exited, not killed by a signal")
 }
