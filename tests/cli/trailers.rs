@@ -351,8 +351,18 @@ const HAND_WRITTEN: &[&str] = &[
 #[test]
 fn trailers_parity_hand_written() {
     let repo = TestRepo::new();
-    let messages: Vec<String> = HAND_WRITTEN.iter().map(|m| m.to_string()).collect();
-    assert!(messages.len() >= 150, "{} messages", messages.len());
+    assert!(HAND_WRITTEN.len() >= 150, "{} messages", HAND_WRITTEN.len());
+    // Each message as written, with CRLF line ends, and after leading blank lines.
+    let messages: Vec<String> = HAND_WRITTEN
+        .iter()
+        .flat_map(|m| {
+            [
+                m.to_string(),
+                m.replace('\n', "\r\n"),
+                format!("\n \n\t\r\n{m}"),
+            ]
+        })
+        .collect();
     let commits = write_commits(&repo, &messages);
     assert_no_differences(
         "hand-written",
@@ -546,7 +556,7 @@ fn trailers_parity_generated() {
         .filter(|m| !trailers::parse(m).is_empty())
         .count();
     assert!(
-        with_trailers > messages.len() / 5,
+        with_trailers > messages.len() / 4,
         "{with_trailers} with trailers"
     );
 }
@@ -555,8 +565,9 @@ fn trailers_parity_generated() {
 // Real histories.
 // ---------------------------------------------------------------------------------------
 
-/// Parity over the newest `max` commits reachable from any ref of the repository at `dir`.
-fn history_differences(dir: &Path, max: usize) -> (usize, Vec<Difference>) {
+/// Parity over the newest `max` commits reachable from any ref of the repository at `dir`:
+/// how many messages, how many of them have trailers, and the differences.
+fn history_differences(dir: &Path, max: usize) -> (usize, usize, Vec<Difference>) {
     let max = format!("--max-count={max}");
     let ids = git_with_input(dir, &["rev-list", "--all", &max], b"");
     let ids: Vec<String> = String::from_utf8(ids)
@@ -565,13 +576,17 @@ fn history_differences(dir: &Path, max: usize) -> (usize, Vec<Difference>) {
         .map(str::to_string)
         .collect();
     let commits = raw_messages(dir, &ids);
-    (commits.len(), differences(dir, &commits))
+    let with_trailers = commits
+        .iter()
+        .filter(|(_, raw)| !trailers::parse(&String::from_utf8_lossy(raw)).is_empty())
+        .count();
+    (commits.len(), with_trailers, differences(dir, &commits))
 }
 
 #[test]
 fn trailers_parity_own_history() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let (total, diffs) = history_differences(dir, 100_000);
+    let (total, _, diffs) = history_differences(dir, 100_000);
     assert!(total > 0);
     assert_no_differences("own history", total, &diffs);
 }
@@ -587,8 +602,11 @@ fn trailers_parity_external() {
         .ok()
         .and_then(|m| m.parse().ok())
         .unwrap_or(5000);
-    let (total, diffs) = history_differences(Path::new(&dir), max);
-    eprintln!("{dir}: {total} messages, {} differences", diffs.len());
+    let (total, with_trailers, diffs) = history_differences(Path::new(&dir), max);
+    eprintln!(
+        "{dir}: {total} messages, {with_trailers} with trailers, {} differences",
+        diffs.len()
+    );
     assert_no_differences(&dir, total, &diffs);
 }
 
