@@ -11,7 +11,10 @@
 //! keys) and `core.commentChar`. A hook that shelled out to git would inherit the server's
 //! system, global and repository config, so the same commit could be attributed differently
 //! on two servers, or after someone edits a config file. The defaults are fixed here instead:
-//! separator `:`, comment character `#`, no aliases.
+//! separator `:`, comment character `#`, no aliases (see `notes/git-trailers.md` §1.4).
+//!
+//! The input is text: a caller holding a non-UTF-8 message decodes it lossily first. Every
+//! cut below falls next to an ASCII byte, so this gives what git prints, decoded the same way.
 //!
 //! The rules, in the order git applies them (bytes are ASCII-classified: whitespace is only
 //! SP, HT, LF and CR, and alphanumerics only `[A-Za-z0-9]`, as in git's `sane_ctype`):
@@ -30,8 +33,8 @@
 //!    next blank line gives the candidate block. Each line is a comment (ignored), a
 //!    git-generated line (`Signed-off-by: ` or `(cherry picked from commit `, counted as a
 //!    trailer and "recognised"), a `<token>:` line (trailer), an indented line (possible
-//!    continuation; counted as a non-trailer unless a trailer line sits above it) or anything
-//!    else (non-trailer).
+//!    continuation; counted as a non-trailer unless a trailer line, not a comment, sits above
+//!    it) or anything else (non-trailer).
 //! 6. **Acceptance**: the block is taken if it has trailers and no non-trailers, or if it has
 //!    a recognised line and `trailers * 3 >= non_trailers`. Otherwise there are no trailers.
 //! 7. **Token** (`find_separator`): `^[A-Za-z0-9-]+[ \t]*:`; a `:` in column 0 is not a

@@ -58,12 +58,12 @@ fn render(trailers: &[Trailer]) -> String {
         .join("\u{1e}")
 }
 
-/// git's `%(trailers…)` for each commit id, from one `git log` run.
-fn git_trailers(dir: &Path, ids: &[String]) -> HashMap<String, Vec<u8>> {
+/// git's output for `format` (`%H%x00…%x00`) for each commit id, from one `git log` run.
+fn git_formatted(dir: &Path, ids: &[String], format: &str) -> HashMap<String, Vec<u8>> {
     let stdin = ids.join("\n") + "\n";
     let out = git_with_input(
         dir,
-        &["log", "--no-walk=unsorted", "--stdin", FORMAT],
+        &["log", "--no-walk=unsorted", "--stdin", format],
         stdin.as_bytes(),
     );
     // Records are `id NUL trailers NUL LF`; trailers never hold a NUL (git stops at one).
@@ -79,7 +79,7 @@ fn git_trailers(dir: &Path, ids: &[String]) -> HashMap<String, Vec<u8>> {
 /// Compares parse() with git on raw `(id, message)` pairs; git output is looked up by id.
 fn differences(dir: &Path, commits: &[(String, Vec<u8>)]) -> Vec<Difference> {
     let ids: Vec<String> = commits.iter().map(|(id, _)| id.clone()).collect();
-    let git = git_trailers(dir, &ids);
+    let git = git_formatted(dir, &ids, FORMAT);
     assert_eq!(git.len(), {
         let mut unique = ids.clone();
         unique.sort();
@@ -369,6 +369,48 @@ fn trailers_parity_hand_written() {
         commits.len(),
         &differences(repo.path(), &commits),
     );
+}
+
+/// `values()` against `%(trailers:key=…,valueonly,unfold)`, on the hand-written corpus.
+#[test]
+fn trailers_values_match_git_key_option() {
+    let repo = TestRepo::new();
+    let messages: Vec<String> = HAND_WRITTEN.iter().map(|m| m.to_string()).collect();
+    let commits = write_commits(&repo, &messages);
+    let ids: Vec<String> = commits.iter().map(|(id, _)| id.clone()).collect();
+    let mut compared = 0;
+    for key in [
+        "task",
+        "Task:",
+        "TASK",
+        "co-authored-by",
+        "Key",
+        "https",
+        "12",
+        "-",
+    ] {
+        let format =
+            format!("--format=%H%x00%(trailers:key={key},valueonly,unfold,separator=%x1e)%x00");
+        let git = git_formatted(repo.path(), &ids, &format);
+        for (id, raw) in &commits {
+            let message = String::from_utf8_lossy(raw);
+            // git writes the separator only once something has been written.
+            let mut ours = String::new();
+            for value in trailers::values(&trailers::parse(&message), key) {
+                if !ours.is_empty() {
+                    ours.push('\u{1e}');
+                }
+                ours.push_str(value);
+            }
+            assert_eq!(
+                String::from_utf8_lossy(&git[id]),
+                ours,
+                "key={key} on {message:?}"
+            );
+            compared += 1;
+        }
+    }
+    assert!(compared >= 8 * 150);
 }
 
 // ---------------------------------------------------------------------------------------
