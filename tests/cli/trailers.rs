@@ -100,15 +100,23 @@ fn differences(dir: &Path, commits: &[(String, Vec<u8>)]) -> Vec<Difference> {
 /// Writes each message as the message of a root commit object, in one `git hash-object`
 /// run (`--literally`, so that NUL bytes and any other bytes are kept as given).
 fn write_commits(repo: &TestRepo, messages: &[String]) -> Vec<(String, Vec<u8>)> {
+    let raw: Vec<Vec<u8>> = messages.iter().map(|m| m.clone().into_bytes()).collect();
+    write_raw_commits(repo, &raw)
+}
+
+/// [`write_commits`] for messages that need not be UTF-8.
+fn write_raw_commits(repo: &TestRepo, messages: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
     let tree = repo.git(&["hash-object", "-t", "tree", "-w", "--stdin"]);
     let dir = tempfile::tempdir().expect("temp dir");
     let mut paths = String::new();
     for (i, message) in messages.iter().enumerate() {
         let path = dir.path().join(format!("{i}"));
-        let object = format!(
-            "tree {}\nauthor A <a@example.com> 0 +0000\ncommitter A <a@example.com> 0 +0000\n\n{message}",
+        let mut object = format!(
+            "tree {}\nauthor A <a@example.com> 0 +0000\ncommitter A <a@example.com> 0 +0000\n\n",
             tree.trim()
-        );
+        )
+        .into_bytes();
+        object.extend_from_slice(message);
         std::fs::write(&path, object).expect("write object");
         paths.push_str(path.to_str().expect("utf-8 temp path"));
         paths.push('\n');
@@ -130,7 +138,7 @@ fn write_commits(repo: &TestRepo, messages: &[String]) -> Vec<(String, Vec<u8>)>
     assert_eq!(ids.len(), messages.len());
     ids.iter()
         .zip(messages)
-        .map(|(id, m)| (id.to_string(), m.clone().into_bytes()))
+        .map(|(id, m)| (id.to_string(), m.clone()))
         .collect()
 }
 
@@ -366,6 +374,31 @@ fn trailers_parity_hand_written() {
     let commits = write_commits(&repo, &messages);
     assert_no_differences(
         "hand-written",
+        commits.len(),
+        &differences(repo.path(), &commits),
+    );
+}
+
+/// Messages that are not UTF-8: git's output and ours, both decoded lossily, agree.
+#[test]
+fn trailers_parity_non_utf8() {
+    let repo = TestRepo::new();
+    let messages: Vec<Vec<u8>> = [
+        &b"T\n\nTask: \xff\xfe\n"[..],
+        b"T\n\nGr\xf6\xdfe: x\nTask: y\n",
+        b"T\n\nTask: caf\xe9\n  \xc3\n",
+        b"T\xc3\n\nTask: \xc3\n",
+        b"\xa0\nT\n\nTask: x \xe2\x80\n",
+        b"T\n\nTask: \xe2\x80\xa8x\n\xe2\x80\xa8\n",
+        b"T\n\n\xff: x\nTask: y\n",
+        b"T\n\nSigned-off-by: \xff\n\xff\n\xff\n\xff\n",
+    ]
+    .iter()
+    .map(|m| m.to_vec())
+    .collect();
+    let commits = write_raw_commits(&repo, &messages);
+    assert_no_differences(
+        "non-UTF-8",
         commits.len(),
         &differences(repo.path(), &commits),
     );
