@@ -492,11 +492,3 @@ mod tests {
         assert_eq!(values(&t, "Tas").count(), 0);
     }
 }
-
-/// Values of the trailers whose key equals `key` (ASCII case-insensitively), in order.
-pub fn values<'a>(trailers: &'a [Trailer], key: &'a str) -> impl Iterator<Item = &'a str> {
-    trailers
-        .iter()
-        .filter(move |t| t.key.eq_ignore_ascii_case(key))
-        .map(|t| t.value.as_str())
-}
