@@ -187,8 +187,7 @@ impl Compiler {
             let mpath = path.key("match");
             for (key, value) in &m.trailer.0 {
                 let kpath = mpath.key("trailer").key(key);
-                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-                {
+                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
                     self.problem(
                         &kpath,
                         format!("invalid trailer key {key:?}: use letters, digits and '-'"),

@@ -63,6 +63,9 @@ mod tests {
             .key("allow")
             .index(1);
         assert_eq!(p.to_string(), "policies.agents.paths.allow[1]");
-        assert_eq!(KeyPath::root().key("agents").index(0).to_string(), "agents[0]");
+        assert_eq!(
+            KeyPath::root().key("agents").index(0).to_string(),
+            "agents[0]"
+        );
     }
 }

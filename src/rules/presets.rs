@@ -217,7 +217,11 @@ mod tests {
         assert!(hit("Claude <noreply@anthropic.com>"));
         assert!(hit("Claude Opus 4.5 <noreply@anthropic.com>"));
         assert!(hit("claude <NOREPLY@anthropic.com>"));
-        assert!(trailer_hits("claude-code", "co-authored-by", "Claude <noreply@anthropic.com>"));
+        assert!(trailer_hits(
+            "claude-code",
+            "co-authored-by",
+            "Claude <noreply@anthropic.com>"
+        ));
         assert!(!hit("Claudette <x@y>"));
         assert!(!hit("Claudette <noreply@anthropic.com>"));
         assert!(!hit("Claude <noreply@anthropic.com.evil.example>"));
@@ -235,7 +239,11 @@ mod tests {
             "Co-authored-by",
             "aider (openai/gpt-4o) <noreply@aider.chat>"
         ));
-        assert!(!trailer_hits("aider", "Co-authored-by", "aider <noreply@aider.chat>"));
+        assert!(!trailer_hits(
+            "aider",
+            "Co-authored-by",
+            "aider <noreply@aider.chat>"
+        ));
     }
 
     #[test]
@@ -254,18 +262,42 @@ mod tests {
             "Co-authored-by",
             "Copilot <175728472+Copilot@users.noreply.github.com>"
         ));
-        assert!(trailer_hits("copilot", "Co-authored-by", "Copilot <copilot@github.com>"));
-        assert!(!trailer_hits("copilot", "Co-authored-by", "Copilot <me@example.com>"));
+        assert!(trailer_hits(
+            "copilot",
+            "Co-authored-by",
+            "Copilot <copilot@github.com>"
+        ));
+        assert!(!trailer_hits(
+            "copilot",
+            "Co-authored-by",
+            "Copilot <me@example.com>"
+        ));
     }
 
     #[test]
     fn cursor_codex_devin_jules() {
-        assert!(trailer_hits("cursor", "Co-authored-by", "Cursor <cursoragent@cursor.com>"));
+        assert!(trailer_hits(
+            "cursor",
+            "Co-authored-by",
+            "Cursor <cursoragent@cursor.com>"
+        ));
         assert!(trailer_hits("cursor", "Made-with", "Cursor"));
         assert!(!trailer_hits("cursor", "Made-with", "Cursors and love"));
-        assert!(trailer_hits("codex", "Co-authored-by", "Codex <noreply@openai.com>"));
-        assert!(trailer_hits("codex", "Co-authored-by", "Codex <codex@openai.com>"));
-        assert!(!trailer_hits("codex", "Co-authored-by", "Codexa <noreply@openai.com>"));
+        assert!(trailer_hits(
+            "codex",
+            "Co-authored-by",
+            "Codex <noreply@openai.com>"
+        ));
+        assert!(trailer_hits(
+            "codex",
+            "Co-authored-by",
+            "Codex <codex@openai.com>"
+        ));
+        assert!(!trailer_hits(
+            "codex",
+            "Co-authored-by",
+            "Codexa <noreply@openai.com>"
+        ));
         assert!(author_hits(
             "devin",
             "devin-ai-integration[bot] <158243242+devin-ai-integration[bot]@users.noreply.github.com>"
@@ -279,11 +311,21 @@ mod tests {
 
     #[test]
     fn assisted_by_and_env() {
-        assert!(trailer_hits("assisted-by", "Assisted-by", "Claude:claude-4.6-sonnet"));
+        assert!(trailer_hits(
+            "assisted-by",
+            "Assisted-by",
+            "Claude:claude-4.6-sonnet"
+        ));
         assert!(trailer_hits("assisted-by", "generated-by", "Claude Code"));
         assert!(trailer_hits("assisted-by", "AI-Assisted-By", "x"));
         assert!(!trailer_hits("assisted-by", "Assisted-by", "   "));
         let g = matcher("gemini-cli").expect("preset");
-        assert_eq!(g.env, vec![EnvMarker { var: "GEMINI_CLI".into(), value: Some("1".into()) }]);
+        assert_eq!(
+            g.env,
+            vec![EnvMarker {
+                var: "GEMINI_CLI".into(),
+                value: Some("1".into())
+            }]
+        );
     }
 }

@@ -25,7 +25,10 @@ pub(crate) const SUPPORTED_VERSIONS: &[u64] = &[1];
 
 /// A whole rules file.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields, expecting = "a mapping that starts with `version: 1`")]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping that starts with `version: 1`"
+)]
 pub(crate) struct RawRules {
     /// The schema version, validated while reading; only 1 exists, so nothing reads it yet.
     #[allow(dead_code)]
@@ -81,7 +84,10 @@ impl<'de> Deserialize<'de> for Version {
 
 /// One entry of `agents:`.
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "an agent: a mapping with `name`, `policy` and `preset` or `match`"
+)]
 pub(crate) struct RawAgent {
     /// Unique name.
     pub(crate) name: Checked<AgentName>,
@@ -97,7 +103,10 @@ pub(crate) struct RawAgent {
 
 /// An agent's `match:` conditions.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of match conditions (trailer, author, committer, pusher, env)"
+)]
 pub(crate) struct RawMatch {
     /// Trailer key -> regex on its value.
     #[serde(default)]
@@ -118,7 +127,10 @@ pub(crate) struct RawMatch {
 
 /// One entry of `policies:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a policy: a mapping (refs, paths, limits, task, forbid, enforcement)"
+)]
 pub(crate) struct RawPolicy {
     /// Ref globs.
     #[serde(default)]
@@ -142,7 +154,10 @@ pub(crate) struct RawPolicy {
 
 /// `allow:` and `deny:` glob lists.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `allow` and/or `deny` lists"
+)]
 pub(crate) struct RawScope {
     /// Present: everything must match one.
     #[serde(default)]
@@ -154,7 +169,10 @@ pub(crate) struct RawScope {
 
 /// `limits:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of limits (commit, push, file_size)"
+)]
 pub(crate) struct RawLimits {
     /// Per commit.
     #[serde(default)]
@@ -169,7 +187,10 @@ pub(crate) struct RawLimits {
 
 /// `limits.commit:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of counts (files, lines, added, deleted)"
+)]
 pub(crate) struct RawCommitLimits {
     /// Changed paths.
     pub(crate) files: Option<u64>,
@@ -183,7 +204,10 @@ pub(crate) struct RawCommitLimits {
 
 /// `limits.push:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping of counts (commits, files, lines)"
+)]
 pub(crate) struct RawPushLimits {
     /// New commits.
     pub(crate) commits: Option<u64>,
@@ -195,7 +219,10 @@ pub(crate) struct RawPushLimits {
 
 /// A policy's `task:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping (trailer, pattern, registry)"
+)]
 pub(crate) struct RawTaskRule {
     /// The trailer key; default `Task`.
     #[serde(default)]
@@ -210,7 +237,10 @@ pub(crate) struct RawTaskRule {
 
 /// One entry of `tasks:`.
 #[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a task: a mapping (agents, paths, expires)"
+)]
 pub(crate) struct RawTask {
     /// Agents that may work under it.
     #[serde(default)]
@@ -389,7 +419,12 @@ fn regex_message(e: &regex::Error) -> String {
         regex::Error::CompiledTooBig(limit) => {
             format!("compiled regex exceeds the size limit of {limit} bytes")
         }
-        other => other.to_string().lines().last().unwrap_or("error").to_string(),
+        other => other
+            .to_string()
+            .lines()
+            .last()
+            .unwrap_or("error")
+            .to_string(),
     }
 }
 
@@ -452,19 +487,20 @@ impl TryFrom<String> for Expiry {
     fn try_from(s: String) -> Result<Self, String> {
         let t = s.trim();
         let date_format = format_description!("[year]-[month]-[day]");
-        if let Ok(date) = time::Date::parse(t, &date_format) {
+        if t.len() == 10 && !t.contains('T') {
+            let date = time::Date::parse(t, &date_format).map_err(|e| {
+                format!("invalid date {s:?}: expected a calendar date as YYYY-MM-DD ({e})")
+            })?;
             let end = time::Time::from_hms_nano(23, 59, 59, 999_999_999)
                 .map_err(|e| format!("invalid date {s:?}: {e}"))?;
             return Ok(Expiry(date.with_time(end).assume_utc()));
         }
-        OffsetDateTime::parse(t, &Rfc3339)
-            .map(Expiry)
-            .map_err(|e| {
-                format!(
-                    "invalid expiry {s:?}: expected a date (2026-12-31) or an RFC 3339 time \
+        OffsetDateTime::parse(t, &Rfc3339).map(Expiry).map_err(|e| {
+            format!(
+                "invalid expiry {s:?}: expected a date (2026-12-31) or an RFC 3339 time \
                      (2026-12-31T18:00:00Z): {e}"
-                )
-            })
+            )
+        })
     }
 }
 
@@ -479,9 +515,8 @@ impl TryFrom<String> for AgentName {
         let first_ok = chars
             .next()
             .is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
-        let rest_ok = chars.all(|c| {
-            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-')
-        });
+        let rest_ok = chars
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-'));
         if first_ok && rest_ok {
             Ok(AgentName(s))
         } else {
@@ -616,7 +651,11 @@ mod tests {
     #[test]
     fn byte_size_boundaries_and_overflow() {
         assert_eq!(size("18446744073709551615"), Ok(u64::MAX));
-        assert!(size("18446744073709551616").unwrap_err().contains("too large"));
+        assert!(
+            size("18446744073709551616")
+                .unwrap_err()
+                .contains("too large")
+        );
         // 2^34 GiB = 2^64 bytes: one past u64.
         assert!(size("17179869184GiB").unwrap_err().contains("too large"));
         assert_eq!(size("17179869183GiB"), Ok(17_179_869_183 << 30));
@@ -654,7 +693,13 @@ mod tests {
 
     #[test]
     fn expiry_rejects() {
-        for bad in ["2026-13-01", "2026-02-30", "tomorrow", "2026-06-01T12:00:00", "31/12/2026"] {
+        for bad in [
+            "2026-13-01",
+            "2026-02-30",
+            "tomorrow",
+            "2026-06-01T12:00:00",
+            "31/12/2026",
+        ] {
             assert!(Expiry::try_from(bad.to_string()).is_err(), "{bad}");
         }
     }
@@ -678,13 +723,19 @@ mod tests {
     #[test]
     fn glob_errors_name_the_glob() {
         let err = Glob::try_from("src/[".to_string()).unwrap_err();
-        assert!(err.starts_with(r#"invalid glob "src/[": unclosed character class"#), "{err}");
+        assert!(
+            err.starts_with(r#"invalid glob "src/[": unclosed character class"#),
+            "{err}"
+        );
     }
 
     #[test]
     fn env_specs() {
         let e = EnvSpec::try_from("CLAUDECODE=1".to_string()).unwrap();
-        assert_eq!((e.var.as_str(), e.value.as_deref()), ("CLAUDECODE", Some("1")));
+        assert_eq!(
+            (e.var.as_str(), e.value.as_deref()),
+            ("CLAUDECODE", Some("1"))
+        );
         let e = EnvSpec::try_from("CURSOR_AGENT".to_string()).unwrap();
         assert_eq!(e.value, None);
         assert!(EnvSpec::try_from("=1".to_string()).is_err());

@@ -60,7 +60,10 @@ fn contract_example_compiles_as_documented() {
     let p = r.policy(a.policy);
     assert_eq!(p.task.as_ref().map(|t| t.trailer.as_str()), Some("Task"));
     assert_eq!(p.limits.commit.lines, Some(300));
-    assert_eq!(r.default_policy.map(|id| r.policy(id).name.as_str()), Some("humans"));
+    assert_eq!(
+        r.default_policy.map(|id| r.policy(id).name.as_str()),
+        Some("humans")
+    );
     let t = &r.tasks["PROJ-142"];
     assert_eq!(
         t.expires,
@@ -107,12 +110,18 @@ fn unknown_key_names_the_key() {
 fn versions() {
     assert_eq!(
         problems("version: 2\n"),
-        vec![r#"r.yaml:1:10: version: unsupported version "2"; this agentfence reads version 1"#.to_string()]
+        vec![
+            r#"r.yaml:1:10: version: unsupported version "2"; this agentfence reads version 1"#
+                .to_string()
+        ]
     );
     assert_eq!(problems("version: 1\n"), Vec::<String>::new());
     assert_eq!(
         problems("# nothing\n"),
-        vec!["r.yaml: empty rules file: expected a mapping that starts with `version: 1`".to_string()]
+        vec![
+            "r.yaml: empty rules file: expected a mapping that starts with `version: 1`"
+                .to_string()
+        ]
     );
 }
 
