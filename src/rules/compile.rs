@@ -149,13 +149,13 @@ impl Compiler {
         earlier: &[Agent],
     ) -> Option<Agent> {
         let name = self.checked(&path.key("name"), &raw.name).map(|n| n.0);
-        if let Some(n) = &name {
-            if earlier.iter().any(|a| a.name == *n) {
-                self.problem(
-                    &path.key("name"),
-                    format!("duplicate agent {n:?}: agent names must be unique"),
-                );
-            }
+        if let Some(n) = &name
+            && earlier.iter().any(|a| a.name == *n)
+        {
+            self.problem(
+                &path.key("name"),
+                format!("duplicate agent {n:?}: agent names must be unique"),
+            );
         }
         let mut matcher = Matcher::default();
         if let Some(preset) = &raw.preset {

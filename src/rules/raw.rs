@@ -626,6 +626,7 @@ impl TryFrom<String> for ForbidItem {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use time::macros::datetime;

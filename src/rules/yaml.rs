@@ -55,25 +55,24 @@ fn problem_from(err: &serde_yaml::Error) -> Problem {
         _ => (String::new(), text),
     };
     // Name the unknown key itself, not the mapping it sits in.
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        if let Some((field, _)) = rest.split_once('`') {
-            path = if path.is_empty() {
-                field.to_string()
-            } else {
-                format!("{path}.{field}")
-            };
-        }
+    if let Some(rest) = message.strip_prefix("unknown field `")
+        && let Some((field, _)) = rest.split_once('`')
+    {
+        path = if path.is_empty() {
+            field.to_string()
+        } else {
+            format!("{path}.{field}")
+        };
     }
     if message.starts_with("missing field `version`") {
         message = "missing field `version`: start the file with `version: 1`".to_string();
     }
     // YAML syntax errors from libyaml carry their own position words; keep them short.
-    if path.is_empty() {
-        if let Some((before, _)) = message.split_once(" at line ") {
-            if location.is_some() {
-                message = before.to_string();
-            }
-        }
+    if path.is_empty()
+        && location.is_some()
+        && let Some((before, _)) = message.split_once(" at line ")
+    {
+        message = before.to_string();
     }
     Problem {
         location,
