@@ -65,7 +65,7 @@ fn main() -> ExitCode {
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {
                 let file = file.unwrap_or_else(|| dir.join(".agentfence.yaml"));
-                commands::rules::check(&file).map(|()| Outcome::Clean)
+                commands::rules::check(&file, &mut out).map(|()| Outcome::Clean)
             }
             RulesCommand::Default => {
                 commands::rules::print_default(&mut out).map(|()| Outcome::Clean)

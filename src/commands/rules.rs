@@ -1,16 +1,38 @@
-//! `agentfence rules check|default`.
+//! `agentfence rules check|default`: validate a rules file, print the embedded default.
 
 use std::io::Write;
 use std::path::Path;
 
 use crate::Result;
+use crate::rules;
 
-/// Validates the rules file at `path` (placeholder until issue 2 lands).
-pub fn check(_path: &Path) -> Result<()> {
+/// Validates the rules file at `path` and writes a one-line summary to `out`, e.g.
+/// `rules.yaml: valid (3 agents, 2 policies, 4 tasks)`. An invalid file is an
+/// [`Error::Rules`](crate::Error::Rules) listing every problem, one per line.
+pub fn check(path: &Path, out: &mut dyn Write) -> Result<()> {
+    let loaded = rules::load_file(path)?;
+    writeln!(
+        out,
+        "{}: valid ({}, {}, {})",
+        path.display(),
+        count(loaded.agents.len(), "agent"),
+        count(loaded.policies.len(), "policy"),
+        count(loaded.tasks.len(), "task"),
+    )?;
     Ok(())
 }
 
 /// Prints the embedded default rules.
-pub fn print_default(_out: &mut dyn Write) -> Result<()> {
+pub fn print_default(out: &mut dyn Write) -> Result<()> {
+    out.write_all(rules::DEFAULT_RULES.as_bytes())?;
     Ok(())
+}
+
+/// `1 agent`, `2 agents`, `1 policy`, `2 policies`.
+fn count(n: usize, noun: &str) -> String {
+    match (n, noun.strip_suffix('y')) {
+        (1, _) => format!("1 {noun}"),
+        (_, Some(stem)) => format!("{n} {stem}ies"),
+        (_, None) => format!("{n} {noun}s"),
+    }
 }
