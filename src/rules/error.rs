@@ -83,6 +83,12 @@ pub enum RulesError {
         reason: String,
     },
     /// The file has problems: every one is listed, one per line.
+    /// The repository's HEAD names no branch, so there is no default branch whose
+    /// committed rules could be trusted.
+    #[error(
+        "the repository's HEAD names no branch, so no trusted rules can be read from the default branch; point HEAD at it (git symbolic-ref HEAD refs/heads/main) or set git config agentfence.rules"
+    )]
+    NoDefaultBranch,
     #[error("{}", render_all(origin, problems))]
     Invalid {
         /// The file's name as the user gave it.

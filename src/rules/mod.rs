@@ -68,20 +68,26 @@ pub fn load_file(path: &Path) -> Result<Rules, RulesError> {
             limit: MAX_RULES_SIZE,
         });
     }
+    load_bytes(bytes, &path.display().to_string())
+}
+
+/// Loads rules from raw bytes (a file's or a committed blob's) labelled `origin` in
+/// errors: binary or non-UTF-8 content is refused before any YAML is parsed.
+pub fn load_bytes(bytes: Vec<u8>, origin: &str) -> Result<Rules, RulesError> {
     if bytes.contains(&0) {
         return Err(RulesError::NotText {
-            path: path.to_path_buf(),
+            path: origin.into(),
             reason: "it contains NUL bytes (binary data)".to_string(),
         });
     }
     let text = String::from_utf8(bytes).map_err(|e| RulesError::NotText {
-        path: path.to_path_buf(),
+        path: origin.into(),
         reason: format!(
             "it is not valid UTF-8 (byte {})",
             e.utf8_error().valid_up_to()
         ),
     })?;
-    load_str(&text, &path.display().to_string())
+    load_str(&text, origin)
 }
 
 /// The embedded default rules, compiled.
