@@ -82,13 +82,13 @@ pub enum RulesError {
         /// What gave it away (`contains NUL bytes`, `not valid UTF-8 ...`).
         reason: String,
     },
-    /// The file has problems: every one is listed, one per line.
     /// The repository's HEAD names no branch, so there is no default branch whose
     /// committed rules could be trusted.
     #[error(
         "the repository's HEAD names no branch, so no trusted rules can be read from the default branch; point HEAD at it (git symbolic-ref HEAD refs/heads/main) or set git config agentfence.rules"
     )]
     NoDefaultBranch,
+    /// The file has problems: every one is listed, one per line.
     #[error("{}", render_all(origin, problems))]
     Invalid {
         /// The file's name as the user gave it.

@@ -94,6 +94,13 @@ impl TestRepo {
             .expect("run git")
     }
 
+    /// A `git` command in this repository with the test environment, to adjust and run.
+    pub(crate) fn git_cmd(&self) -> Command {
+        let mut cmd = Command::new("git");
+        git_env(&mut cmd).current_dir(self.path()).stdin(Stdio::null());
+        cmd
+    }
+
     /// The full id a revision names.
     pub(crate) fn rev(&self, rev: &str) -> String {
         self.git(&["rev-parse", rev]).trim().to_string()
