@@ -2,3 +2,4 @@
 //! `agentfence` binary, git as the oracle.
 
 mod support;
+mod stat;
