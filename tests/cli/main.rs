@@ -1,5 +1,5 @@
 //! End-to-end tests: real repositories built with the `git` CLI in temp dirs, the real
 //! `agentfence` binary, git as the oracle.
 
-mod support;
 mod stat;
+mod support;

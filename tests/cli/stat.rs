@@ -26,8 +26,12 @@ fn parse_numstat(text: &str) -> Numstat {
             );
             current = Some(line.to_string());
         } else {
-            let commit = current.as_ref().expect("a numstat line follows a commit line");
-            map.get_mut(commit).expect("inserted above").push(line.to_string());
+            let commit = current
+                .as_ref()
+                .expect("a numstat line follows a commit line");
+            map.get_mut(commit)
+                .expect("inserted above")
+                .push(line.to_string());
         }
     }
     map
@@ -40,7 +44,11 @@ fn git_in(dir: &Path, args: &[&str]) -> String {
         .stdin(Stdio::null())
         .output()
         .expect("run git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).expect("git output is UTF-8 here")
 }
 
@@ -132,7 +140,12 @@ fn stat_matches_git_on_generated_history() {
     ] {
         assert!(git.contains(needle), "generated history lacks {needle:?}");
     }
-    assert!(git_in(dir, &["rev-list", "--merges", "--all"]).lines().count() >= 10);
+    assert!(
+        git_in(dir, &["rev-list", "--merges", "--all"])
+            .lines()
+            .count()
+            >= 10
+    );
 }
 
 #[test]
@@ -145,6 +158,7 @@ fn stat_output_is_byte_identical_on_a_linear_range() {
 }
 
 #[test]
+#[allow(clippy::print_stderr)] // the skip must be visible in the test log
 fn stat_matches_git_on_this_projects_history() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
     let probe = git_env(&mut Command::new("git"))
@@ -153,7 +167,10 @@ fn stat_matches_git_on_this_projects_history() {
         .output()
         .expect("run git");
     if !probe.status.success() {
-        eprintln!("note: {} is not a git repository with commits; skipped", dir.display());
+        eprintln!(
+            "note: {} is not a git repository with commits; skipped",
+            dir.display()
+        );
         return;
     }
     let git = git_numstat(dir, &["HEAD"]);
@@ -189,7 +206,10 @@ fn stat_selects_the_commits_git_rev_list_selects() {
         want.sort();
         got.sort();
         assert_eq!(got, want, "commit set of {form:?}");
-        assert!(!want.is_empty() || form == &["main..side2"], "{form:?} selects commits");
+        assert!(
+            !want.is_empty() || form == &["main..side2"],
+            "{form:?} selects commits"
+        );
     }
 }
 
@@ -225,7 +245,11 @@ fn missing_object_is_exit_2_not_a_panic() {
     repo.write("a.txt", "a\nb\n");
     repo.commit("two");
     let blob = repo.rev("HEAD:a.txt");
-    let object = repo.path().join(".git/objects").join(&blob[..2]).join(&blob[2..]);
+    let object = repo
+        .path()
+        .join(".git/objects")
+        .join(&blob[..2])
+        .join(&blob[2..]);
     std::fs::remove_file(&object).expect("remove a loose object");
     let out = repo.run(&["stat", "HEAD"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
