@@ -519,3 +519,63 @@ fn pair_exact_renames(changes: Vec<RawChange>) -> Vec<RawChange> {
     }
     slots.into_iter().flatten().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tree_order_sorts_a_directory_as_if_it_ended_in_slash() {
+        assert_eq!(
+            tree_order(b"a.txt", 0o100644, b"a", 0o040000),
+            Ordering::Less
+        );
+        assert_eq!(tree_order(b"a", 0o100644, b"a", 0o040000), Ordering::Less);
+        assert_eq!(
+            tree_order(b"a0", 0o100644, b"a", 0o040000),
+            Ordering::Greater
+        );
+        assert_eq!(tree_order(b"b", 0o100644, b"b", 0o100755), Ordering::Equal);
+    }
+
+    #[test]
+    fn binary_means_a_nul_in_the_first_8000_bytes() {
+        let mut data = vec![b'x'; 9000];
+        data[7999] = 0;
+        assert!(is_binary(&data));
+        data[7999] = b'x';
+        data[8000] = 0;
+        assert!(!is_binary(&data));
+    }
+
+    #[test]
+    fn lines_count_with_terminators() {
+        assert_eq!(count_lines(b""), 0);
+        assert_eq!(count_lines(b"a\nb"), 2);
+        assert_eq!(count_lines(b"a\nb\n"), 2);
+        let mut diff = Diff::default();
+        let stats = line_stats(b"a\nb\n", b"a\nb", &mut diff);
+        assert_eq!(
+            stats,
+            LineStats {
+                added: 1,
+                deleted: 1
+            }
+        );
+        let stats = line_stats(b"a\r\nb\n", b"a\nb\nc\n", &mut diff);
+        assert_eq!(
+            stats,
+            LineStats {
+                added: 2,
+                deleted: 1
+            }
+        );
+    }
+
+    #[test]
+    fn canonical_modes_are_644_or_755() {
+        assert_eq!(canon_mode(0o100664), 0o100644);
+        assert_eq!(canon_mode(0o100775), 0o100755);
+        assert_eq!(canon_mode(0o120000), 0o120000);
+    }
+}
