@@ -2,5 +2,6 @@
 //! `agentfence` binary, git as the oracle.
 
 mod rules;
+mod stat;
 mod support;
 mod trailers;
