@@ -27,3 +27,5 @@ mod error;
 pub use error::{Error, Result};
 pub mod attribution;
 pub mod check;
+pub mod pipeline;
+pub mod rules_source;

@@ -11,6 +11,7 @@ mod diff;
 mod numstat;
 mod par;
 mod range;
+mod refs;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -70,6 +71,24 @@ pub enum GitError {
         commit: ObjectId,
         /// The path, decoded lossily (for the message only).
         path_lossy: String,
+    },
+    /// A trusted file (the committed rules) is not a regular file.
+    #[error("{what} is not a regular file (mode {mode:o})")]
+    NotAFile {
+        /// `<commit>:<path>`.
+        what: String,
+        /// Its tree entry mode.
+        mode: u32,
+    },
+    /// A trusted file (the committed rules) is larger than agentfence will read.
+    #[error("{what} is {size} bytes; the limit is {max} bytes")]
+    TooLarge {
+        /// `<commit>:<path>`.
+        what: String,
+        /// Its size.
+        size: u64,
+        /// The limit.
+        max: u64,
     },
     /// libgit2 reported some other error.
     #[error("{context}: {}", source.message())]

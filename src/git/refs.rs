@@ -1,0 +1,237 @@
+//! Refs, reachability and trusted files: what the hooks need beyond commits and diffs.
+//!
+//! Everything here only reads. Inside a pre-receive quarantine libgit2, unlike git, would
+//! write a ref pointing at a quarantined object and leave it dangling after a rejection
+//! (shared/notes/pre-receive.md §3.1.5), so no function of this crate writes to a
+//! repository.
+
+use std::path::PathBuf;
+
+use git2::{ErrorCode, ObjectType, Oid};
+
+use super::{GitError, Repo};
+use crate::model::ObjectId;
+
+impl Repo {
+    /// The branch `HEAD` names (e.g. `refs/heads/main`), or `None` when HEAD is detached or
+    /// names no branch.
+    pub fn default_branch(&self) -> Result<Option<String>, GitError> {
+        let head = match self.git2().find_reference("HEAD") {
+            Ok(head) => head,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git2_error("reading HEAD", e)),
+        };
+        let target = head
+            .symbolic_target()
+            .map_err(|e| git2_error("reading HEAD", e))?;
+        Ok(target
+            .filter(|t| t.starts_with("refs/heads/"))
+            .map(str::to_owned))
+    }
+
+    /// The commit a full ref name points at (tags peeled), or `None` when the ref does not
+    /// exist or does not lead to a commit.
+    pub fn ref_commit(&self, name: &str) -> Result<Option<ObjectId>, GitError> {
+        let reference = match self.git2().find_reference(name) {
+            Ok(r) => r,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git2_error(&format!("reading ref {name}"), e)),
+        };
+        match reference.peel(ObjectType::Commit) {
+            Ok(obj) => Ok(Some(to_id(obj.id()))),
+            Err(e) if is_peel_mismatch(&e) => Ok(None),
+            // A symbolic ref to a branch that does not exist yet (an unborn HEAD).
+            Err(e) if reference.kind() == Some(git2::ReferenceType::Symbolic)
+                && matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(git2_error(&format!("resolving ref {name}"), e)),
+        }
+    }
+
+    /// Resolves a revision (`HEAD`, `main`, `v1^{}`, an id...) to the commit it names.
+    pub fn resolve_commit(&self, spec: &str) -> Result<ObjectId, GitError> {
+        let obj = self
+            .git2()
+            .revparse_single(spec)
+            .map_err(|e| git2_error(&format!("resolving revision {spec:?}"), e))?;
+        let commit = obj
+            .peel_to_commit()
+            .map_err(|e| git2_error(&format!("revision {spec:?} is not a commit"), e))?;
+        Ok(to_id(commit.id()))
+    }
+
+    /// Peels an object (a commit, or a tag of a commit) to its commit. `None` when it leads
+    /// to a tree or blob instead. An object that does not exist is an error.
+    pub fn peel_to_commit(&self, id: &ObjectId) -> Result<Option<ObjectId>, GitError> {
+        let oid = to_oid(id)?;
+        let obj = self
+            .git2()
+            .find_object(oid, None)
+            .map_err(|e| git2_error(&format!("object {id} is missing"), e))?;
+        match obj.peel(ObjectType::Commit) {
+            Ok(commit) => Ok(Some(to_id(commit.id()))),
+            Err(e) if is_peel_mismatch(&e) => Ok(None),
+            Err(e) => Err(git2_error(&format!("peeling {id}"), e)),
+        }
+    }
+
+    /// True when `ancestor` is `descendant` or one of its ancestors.
+    pub fn is_ancestor(&self, ancestor: &ObjectId, descendant: &ObjectId) -> Result<bool, GitError> {
+        if ancestor == descendant {
+            return Ok(true);
+        }
+        self.git2()
+            .graph_descendant_of(to_oid(descendant)?, to_oid(ancestor)?)
+            .map_err(|e| git2_error(&format!("comparing {ancestor} and {descendant}"), e))
+    }
+
+    /// Commits reachable from `tips` and from no branch or tag the repository has
+    /// (`git rev-list TIPS --not --branches --tags`), each once, newest first.
+    ///
+    /// Only `refs/heads/*` and `refs/tags/*` count as "already there": pull-request,
+    /// hidden or notes refs must not hide commits that were never checked.
+    pub fn new_commits(&self, tips: &[ObjectId]) -> Result<Vec<ObjectId>, GitError> {
+        self.commits_excluding(tips, &["refs/heads/*", "refs/tags/*"], &[])
+    }
+
+    /// Commits reachable from `tips` but not from any ref matching `hide_globs` nor from
+    /// `hide_ids` (ids that do not exist here, or lead to no commit, are skipped), each
+    /// once, newest first: `git rev-list TIPS --not --glob=... IDS`.
+    pub fn commits_excluding(
+        &self,
+        tips: &[ObjectId],
+        hide_globs: &[&str],
+        hide_ids: &[ObjectId],
+    ) -> Result<Vec<ObjectId>, GitError> {
+        let repo = self.git2();
+        let mut walk = repo
+            .revwalk()
+            .map_err(|e| git2_error("starting a revision walk", e))?;
+        let mut any = false;
+        for tip in tips {
+            if let Some(commit) = self.peel_to_commit(tip)? {
+                walk.push(to_oid(&commit)?)
+                    .map_err(|e| git2_error(&format!("walking from {tip}"), e))?;
+                any = true;
+            }
+        }
+        if !any {
+            return Ok(Vec::new());
+        }
+        for glob in hide_globs {
+            let refs = repo
+                .references_glob(glob)
+                .map_err(|e| git2_error(&format!("listing {glob}"), e))?;
+            for reference in refs {
+                let reference = reference.map_err(|e| git2_error(&format!("listing {glob}"), e))?;
+                match reference.peel(ObjectType::Commit) {
+                    Ok(obj) => walk
+                        .hide(obj.id())
+                        .map_err(|e| git2_error("hiding an existing ref", e))?,
+                    Err(e) if is_peel_mismatch(&e) => {}
+                    Err(e) => {
+                        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+                        return Err(git2_error(&format!("resolving ref {name}"), e));
+                    }
+                }
+            }
+        }
+        for id in hide_ids {
+            let Ok(oid) = to_oid(id) else { continue };
+            let Ok(obj) = repo.find_object(oid, None) else {
+                continue;
+            };
+            if let Ok(commit) = obj.peel(ObjectType::Commit) {
+                walk.hide(commit.id())
+                    .map_err(|e| git2_error(&format!("hiding {id}"), e))?;
+            }
+        }
+        walk.map(|oid| {
+            oid.map(to_id)
+                .map_err(|e| git2_error("walking the new commits", e))
+        })
+        .collect()
+    }
+
+    /// The bytes of `path` in the tree of `commit`, or `None` when the path is absent.
+    /// Fails when the entry is not a regular file (a symlink or directory) or is larger
+    /// than `max_size` bytes, so a hostile tree cannot make agentfence read a huge blob.
+    pub fn read_file_at(
+        &self,
+        commit: &ObjectId,
+        path: &str,
+        max_size: u64,
+    ) -> Result<Option<Vec<u8>>, GitError> {
+        let repo = self.git2();
+        let tree = repo
+            .find_commit(to_oid(commit)?)
+            .and_then(|c| c.tree())
+            .map_err(|e| git2_error(&format!("reading commit {commit}"), e))?;
+        let entry = match tree.get_path(std::path::Path::new(path)) {
+            Ok(entry) => entry,
+            Err(e) if e.code() == ErrorCode::NotFound => return Ok(None),
+            Err(e) => return Err(git2_error(&format!("reading {commit}:{path}"), e)),
+        };
+        let where_ = format!("{}:{path}", commit.short());
+        if entry.filemode() & 0o170000 != 0o100000 {
+            return Err(GitError::NotAFile {
+                what: where_,
+                mode: entry.filemode() as u32,
+            });
+        }
+        let odb = repo
+            .odb()
+            .map_err(|e| git2_error("opening the object database", e))?;
+        let (size, _) = odb
+            .read_header(entry.id())
+            .map_err(|e| git2_error(&format!("reading {where_}"), e))?;
+        if size as u64 > max_size {
+            return Err(GitError::TooLarge {
+                what: where_,
+                size: size as u64,
+                max: max_size,
+            });
+        }
+        let blob = repo
+            .find_blob(entry.id())
+            .map_err(|e| git2_error(&format!("reading {where_}"), e))?;
+        Ok(Some(blob.content().to_vec()))
+    }
+
+    /// A path-valued git config entry (`agentfence.rules`), with `~/` expanded; relative
+    /// paths are taken relative to the git directory. `None` when unset.
+    pub fn config_path(&self, key: &str) -> Result<Option<PathBuf>, GitError> {
+        let config = self
+            .git2()
+            .config()
+            .map_err(|e| git2_error("reading git config", e))?;
+        match config.get_path(key) {
+            Ok(path) if path.is_relative() => Ok(Some(self.git2().path().join(path))),
+            Ok(path) => Ok(Some(path)),
+            Err(e) if e.code() == ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(git2_error(&format!("reading git config {key}"), e)),
+        }
+    }
+}
+
+/// True for the error libgit2 gives when an object cannot be peeled to the wanted type.
+fn is_peel_mismatch(e: &git2::Error) -> bool {
+    matches!(e.code(), ErrorCode::InvalidSpec | ErrorCode::Peel)
+}
+
+fn git2_error(context: &str, source: git2::Error) -> GitError {
+    GitError::Git2 {
+        context: context.to_owned(),
+        source,
+    }
+}
+
+fn to_oid(id: &ObjectId) -> Result<Oid, GitError> {
+    Oid::from_str(id.as_str()).map_err(|e| git2_error(&format!("object id {id}"), e))
+}
+
+fn to_id(oid: Oid) -> ObjectId {
+    ObjectId::from_hex(&oid.to_string()).expect("libgit2 prints ids as hex")
+}
