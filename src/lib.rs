@@ -27,3 +27,4 @@ mod error;
 pub use error::{Error, Result};
 pub mod attribution;
 pub mod check;
+pub mod report;
