@@ -206,10 +206,12 @@ fn escape(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A path as git would show it with `core.quotePath=false`: raw when it is plain (spaces and
-/// non-ASCII included), else in double quotes with `"`, `\` and unsafe characters escaped.
+/// A path much as git shows it with `core.quotePath=false`: raw when it is plain (inner
+/// spaces and non-ASCII included), else in double quotes with `"`, `\` and unsafe characters
+/// escaped. A leading or trailing space also quotes it, so that it stays visible.
 fn quote_path(path: &str) -> Cow<'_, str> {
-    if !path.chars().any(|c| is_unsafe(c) || c == '"' || c == '\\') {
+    let edge_space = path.starts_with(' ') || path.ends_with(' ');
+    if !edge_space && !path.chars().any(|c| is_unsafe(c) || c == '"' || c == '\\') {
         return Cow::Borrowed(path);
     }
     let mut out = String::with_capacity(path.len() + 8);
@@ -236,6 +238,7 @@ mod tests {
             quote_path("docs/my notes, v2: ä.md"),
             "docs/my notes, v2: ä.md"
         );
+        assert_eq!(quote_path(" notes "), "\" notes \"");
     }
 
     #[test]
