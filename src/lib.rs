@@ -28,4 +28,5 @@ pub use error::{Error, Result};
 pub mod attribution;
 pub mod check;
 pub mod pipeline;
+pub mod report;
 pub mod rules_source;
