@@ -1,16 +1,19 @@
-//! The `agentfence` binary: parses arguments, calls one library command, renders, and maps
-//! the outcome to an exit code (0 clean, 1 rejected, 2 could not check).
+//! The `agentfence` binary: parses arguments, calls one library command, and maps the
+//! outcome to an exit code (0 clean, 1 rejected, 2 could not check). A closed stdout is
+//! success; every other error is one `agentfence: ...` line per problem on stderr.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use agentfence::commands::{self, Outcome};
-use clap::{Parser, Subcommand};
+use agentfence::report::Format;
+use agentfence::rules_source::RulesRequest;
+use clap::{Args, Parser, Subcommand};
 
 /// Authorization for AI coding agents at git's own gates.
 #[derive(Parser, Debug)]
-#[command(name = "agentfence", version, about)]
+#[command(name = "agentfence", version, about, max_term_width = 100)]
 struct Cli {
     /// Run as if started in DIR, like `git -C`.
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -19,8 +22,76 @@ struct Cli {
     command: Command,
 }
 
+/// Options shared by the commands that judge commits.
+#[derive(Args, Debug, Clone)]
+struct JudgeArgs {
+    /// The rules file (else AGENTFENCE_RULES, git config agentfence.rules, the committed
+    /// .agentfence.yaml at a trusted revision, the embedded default).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Report every violation as a warning, and exit 0.
+    #[arg(long)]
+    audit: bool,
+    /// Worker threads (0: one per core).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    threads: usize,
+}
+
+impl JudgeArgs {
+    fn rules_request(&self) -> RulesRequest {
+        RulesRequest::from_env(self.rules.clone())
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Lint a commit series (CI, pull requests); default range @{upstream}..HEAD.
+    Check {
+        #[command(flatten)]
+        judge: JudgeArgs,
+        /// The revision whose committed rules are trusted (default: the range's base).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// The branch the series is meant for, checked against the policies' `refs`.
+        #[arg(long = "ref", value_name = "REF")]
+        target_ref: Option<String>,
+        /// The authenticated identity pushing the series (else AGENTFENCE_PUSHER).
+        #[arg(long, value_name = "NAME")]
+        pusher: Option<String>,
+        /// Revision ranges, as `git rev-list` takes them.
+        #[arg(value_name = "RANGE", allow_hyphen_values = true)]
+        ranges: Vec<String>,
+    },
+    /// Server hook: judge a push from git's "<old> <new> <ref>" stdin lines.
+    PreReceive {
+        #[command(flatten)]
+        judge: JudgeArgs,
+        /// The authenticated pusher (else AGENTFENCE_PUSHER, GL_USERNAME,
+        /// GITEA_PUSHER_NAME, GL_USER, REMOTE_USER).
+        #[arg(long, value_name = "NAME")]
+        pusher: Option<String>,
+    },
+    /// Why each commit is owned, checked and judged as it is.
+    Explain {
+        /// The rules file.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Report format: text or json.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// The revision whose committed rules are trusted (default: HEAD).
+        #[arg(long, value_name = "REV")]
+        base: Option<String>,
+        /// The authenticated pusher to assume.
+        #[arg(long, value_name = "NAME")]
+        pusher: Option<String>,
+        /// Commits (or ranges) to explain.
+        #[arg(value_name = "REV", required = true, allow_hyphen_values = true)]
+        revisions: Vec<String>,
+    },
     /// Per-commit diff stats, in git's numstat format.
     Stat {
         /// Worker threads (0: one per core).
@@ -52,28 +123,94 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let dir = cli.dir.clone().unwrap_or_else(|| PathBuf::from("."));
     let stdout = io::stdout();
+    let color = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     let mut out = stdout.lock();
-    let result = match cli.command {
+    let result = run(cli.command, dir, color, &mut out);
+    let flushed = out.flush();
+    exit_code(result.and_then(|outcome| flushed.map(|()| outcome).map_err(Into::into)))
+}
+
+fn run(
+    command: Command,
+    dir: PathBuf,
+    color: bool,
+    out: &mut dyn Write,
+) -> agentfence::Result<Outcome> {
+    let env_pusher = |flag: Option<String>| {
+        agentfence::input::pusher(flag.as_deref(), |var| std::env::var(var).ok())
+    };
+    match command {
+        Command::Check {
+            judge,
+            base,
+            target_ref,
+            pusher,
+            ranges,
+        } => {
+            let pusher = pusher.or_else(|| {
+                std::env::var("AGENTFENCE_PUSHER")
+                    .ok()
+                    .filter(|p| !p.is_empty())
+            });
+            let opts = commands::check::CheckOptions {
+                dir,
+                rules: judge.rules_request(),
+                base,
+                target_ref,
+                ranges,
+                format: judge.format,
+                color,
+                audit: judge.audit,
+                pusher,
+                threads: judge.threads,
+            };
+            commands::check::run(&opts, out)
+        }
+        Command::PreReceive { judge, pusher } => {
+            let opts = commands::pre_receive::PreReceiveOptions {
+                dir,
+                rules: judge.rules_request(),
+                pusher: env_pusher(pusher),
+                format: judge.format,
+                audit: judge.audit,
+                threads: judge.threads,
+            };
+            let mut err = io::stderr().lock();
+            commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err)
+        }
+        Command::Explain {
+            rules,
+            format,
+            base,
+            pusher,
+            revisions,
+        } => {
+            let opts = commands::explain::ExplainOptions {
+                dir,
+                rules: RulesRequest::from_env(rules),
+                base,
+                pusher,
+                revisions,
+                format,
+            };
+            commands::explain::run(&opts, out)
+        }
         Command::Stat { threads, ranges } => {
             let opts = commands::stat::StatOptions {
                 dir,
                 ranges,
                 threads,
             };
-            commands::stat::run(&opts, &mut out).map(|()| Outcome::Clean)
+            commands::stat::run(&opts, out).map(|()| Outcome::Clean)
         }
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {
                 let file = file.unwrap_or_else(|| dir.join(".agentfence.yaml"));
-                commands::rules::check(&file, &mut out).map(|()| Outcome::Clean)
+                commands::rules::check(&file, out).map(|()| Outcome::Clean)
             }
-            RulesCommand::Default => {
-                commands::rules::print_default(&mut out).map(|()| Outcome::Clean)
-            }
+            RulesCommand::Default => commands::rules::print_default(out).map(|()| Outcome::Clean),
         },
-    };
-    let _ = out.flush();
-    exit_code(result)
+    }
 }
 
 /// Maps a command's result to the contract's exit status; a closed stdout is success.

@@ -10,11 +10,10 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use crate::Result;
 use crate::git::Repo;
 use crate::model::ObjectId;
 use crate::rules::{self, MAX_RULES_SIZE, RULES_FILE_PATH, Rules, RulesError};
-use crate::Result;
-
 
 /// The revision whose committed `.agentfence.yaml` is trusted.
 #[derive(Debug, Clone)]
@@ -91,7 +90,11 @@ impl RulesRequest {
 
 /// Loads the rules in force. `repo` is `None` outside a repository (then only the flag,
 /// the environment and the embedded default apply).
-pub fn load(request: &RulesRequest, repo: Option<&Repo>, trusted: &Trusted) -> Result<RulesInForce> {
+pub fn load(
+    request: &RulesRequest,
+    repo: Option<&Repo>,
+    trusted: &Trusted,
+) -> Result<RulesInForce> {
     if let Some(path) = &request.flag {
         return from_file(path, RulesOrigin::Flag(path.clone()));
     }
@@ -102,13 +105,13 @@ pub fn load(request: &RulesRequest, repo: Option<&Repo>, trusted: &Trusted) -> R
         if let Some(path) = repo.config_path("agentfence.rules")? {
             return from_file(&path, RulesOrigin::GitConfig(path.clone()));
         }
-        if let Some((revision, commit)) = trusted_commit(repo, trusted)? {
-            if let Some(bytes) = repo.read_file_at(&commit, RULES_FILE_PATH, MAX_RULES_SIZE)? {
-                let origin = RulesOrigin::Committed { revision, commit };
-                let label = origin.to_string();
-                let rules = rules::load_bytes(bytes, &label)?;
-                return Ok(RulesInForce { rules, origin });
-            }
+        if let Some((revision, commit)) = trusted_commit(repo, trusted)?
+            && let Some(bytes) = repo.read_file_at(&commit, RULES_FILE_PATH, MAX_RULES_SIZE)?
+        {
+            let origin = RulesOrigin::Committed { revision, commit };
+            let label = origin.to_string();
+            let rules = rules::load_bytes(bytes, &label)?;
+            return Ok(RulesInForce { rules, origin });
         }
     }
     Ok(RulesInForce {

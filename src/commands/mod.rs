@@ -1,6 +1,9 @@
 //! One entry point per subcommand: each takes plain options and a writer, returns an
 //! [`Outcome`] or an [`Error`](crate::Error). The binary maps the outcome to an exit code.
 
+pub mod check;
+pub mod explain;
+pub mod pre_receive;
 pub mod rules;
 pub mod stat;
 

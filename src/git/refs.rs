@@ -41,8 +41,9 @@ impl Repo {
             Ok(obj) => Ok(Some(to_id(obj.id()))),
             Err(e) if is_peel_mismatch(&e) => Ok(None),
             // A symbolic ref to a branch that does not exist yet (an unborn HEAD).
-            Err(e) if reference.kind() == Some(git2::ReferenceType::Symbolic)
-                && matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) =>
+            Err(e)
+                if reference.kind() == Some(git2::ReferenceType::Symbolic)
+                    && matches!(e.code(), ErrorCode::NotFound | ErrorCode::UnbornBranch) =>
             {
                 Ok(None)
             }
@@ -78,7 +79,11 @@ impl Repo {
     }
 
     /// True when `ancestor` is `descendant` or one of its ancestors.
-    pub fn is_ancestor(&self, ancestor: &ObjectId, descendant: &ObjectId) -> Result<bool, GitError> {
+    pub fn is_ancestor(
+        &self,
+        ancestor: &ObjectId,
+        descendant: &ObjectId,
+    ) -> Result<bool, GitError> {
         if ancestor == descendant {
             return Ok(true);
         }

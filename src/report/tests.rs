@@ -374,11 +374,21 @@ fn sarif_snapshots() {
 fn sarif_schema() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--locked", "--manifest-path"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+        ])
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .output()
         .expect("run cargo metadata");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let metadata: Value = serde_json::from_slice(&out.stdout).expect("cargo metadata is JSON");
     let manifest = metadata["packages"]
         .as_array()
@@ -387,7 +397,9 @@ fn sarif_schema() -> Value {
         .find(|p| p["name"] == "serde-sarif")
         .and_then(|p| p["manifest_path"].as_str())
         .expect("serde-sarif is a dev-dependency");
-    let path = std::path::Path::new(manifest).with_file_name("src").join("schema.json");
+    let path = std::path::Path::new(manifest)
+        .with_file_name("src")
+        .join("schema.json");
     let text = std::fs::read_to_string(&path).expect("serde-sarif ships src/schema.json");
     // This copy predates OASIS errata01, which fixed the `language` pattern (a stray `]`
     // makes it an invalid regex, so the schema would not compile); apply that erratum.

@@ -58,25 +58,94 @@ const HUMAN: (&str, &str) = ("Dev Human", "dev@example.com");
 fn each_preset_recognises_the_markers_its_agent_really_leaves() {
     let repo = preset_repo();
     let cases: &[((&str, &str), &str, Option<&str>)] = &[
-        (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>", Some("claude-code")),
-        (HUMAN, "Fix\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>", Some("claude-code")),
-        (HUMAN, "Fix\n\nco-authored-by: Claude <noreply@anthropic.com>", Some("claude-code")),
+        (
+            HUMAN,
+            "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+            Some("claude-code"),
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Claude Opus 4.5 <noreply@anthropic.com>",
+            Some("claude-code"),
+        ),
+        (
+            HUMAN,
+            "Fix\n\nco-authored-by: Claude <noreply@anthropic.com>",
+            Some("claude-code"),
+        ),
         (("Ann (aider)", "ann@example.com"), "Fix", Some("aider")),
-        (HUMAN, "Fix\n\nCo-authored-by: aider (gpt-4o) <noreply@aider.chat>", Some("aider")),
-        (("copilot-swe-agent[bot]", "198982749+Copilot@users.noreply.github.com"), "Fix", Some("copilot")),
-        (HUMAN, "Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>", Some("copilot")),
-        (HUMAN, "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>", Some("cursor")),
-        (HUMAN, "Fix\n\nCo-authored-by: Codex <noreply@openai.com>", Some("codex")),
-        (("devin-ai-integration[bot]", "158243242+devin-ai-integration[bot]@users.noreply.github.com"), "Fix", Some("devin")),
-        (("google-labs-jules[bot]", "161369871+google-labs-jules[bot]@users.noreply.github.com"), "Fix", Some("jules")),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: aider (gpt-4o) <noreply@aider.chat>",
+            Some("aider"),
+        ),
+        (
+            (
+                "copilot-swe-agent[bot]",
+                "198982749+Copilot@users.noreply.github.com",
+            ),
+            "Fix",
+            Some("copilot"),
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Copilot <175728472+Copilot@users.noreply.github.com>",
+            Some("copilot"),
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Cursor <cursoragent@cursor.com>",
+            Some("cursor"),
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Codex <noreply@openai.com>",
+            Some("codex"),
+        ),
+        (
+            (
+                "devin-ai-integration[bot]",
+                "158243242+devin-ai-integration[bot]@users.noreply.github.com",
+            ),
+            "Fix",
+            Some("devin"),
+        ),
+        (
+            (
+                "google-labs-jules[bot]",
+                "161369871+google-labs-jules[bot]@users.noreply.github.com",
+            ),
+            "Fix",
+            Some("jules"),
+        ),
         (HUMAN, "Fix\n\nAssisted-by: some model", Some("assisted")),
         (HUMAN, "Fix\n\nGenerated-by: some tool", Some("assisted")),
         // Look-alikes and misplaced markers are nobody's.
-        (HUMAN, "Fix\n\nCo-authored-by: Claudette <claudette@example.com>", None),
-        (HUMAN, "Fix\n\nCo-authored-by: Jane <jane@example.com>", None),
-        (HUMAN, "Co-Authored-By: Claude <noreply@anthropic.com>", None),
-        (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nand then some prose", None),
-        (HUMAN, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n\nA closing paragraph.", None),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Claudette <claudette@example.com>",
+            None,
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-authored-by: Jane <jane@example.com>",
+            None,
+        ),
+        (
+            HUMAN,
+            "Co-Authored-By: Claude <noreply@anthropic.com>",
+            None,
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\nand then some prose",
+            None,
+        ),
+        (
+            HUMAN,
+            "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>\n\nA closing paragraph.",
+            None,
+        ),
         (("Ann", "ann@aider.example"), "Fix", None),
     ];
     for (author, message, want) in cases {
@@ -113,11 +182,20 @@ policies:
 ",
     );
     repo.commit("Rules");
-    assert_eq!(owner_of(&repo, HUMAN, "a\n\nx-agent: one", &[]), "by-trailer");
-    assert_eq!(owner_of(&repo, ("Robo One", "r@x"), "a\n\nX-Agent: one", &[]), "by-trailer");
+    assert_eq!(
+        owner_of(&repo, HUMAN, "a\n\nx-agent: one", &[]),
+        "by-trailer"
+    );
+    assert_eq!(
+        owner_of(&repo, ("Robo One", "r@x"), "a\n\nX-Agent: one", &[]),
+        "by-trailer"
+    );
     assert_eq!(owner_of(&repo, ("Robo One", "r@x"), "a", &[]), "by-author");
     assert_eq!(owner_of(&repo, HUMAN, "a", &[]), "catch-all");
-    assert_eq!(owner_of(&repo, HUMAN, "a", &["--pusher", "svc-robot"]), "by-pusher");
+    assert_eq!(
+        owner_of(&repo, HUMAN, "a", &["--pusher", "svc-robot"]),
+        "by-pusher"
+    );
     assert_eq!(
         owner_of(&repo, ("Robo One", "r@x"), "a", &["--pusher", "svc-robot"]),
         "by-author",
@@ -132,7 +210,10 @@ policies:
     assert!(out.status.success());
     let out = repo.run(&["explain", "--format", "json", "HEAD"]);
     let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
-    assert_eq!(json["commits"][0]["agent"], "catch-all", "author matches first");
+    assert_eq!(
+        json["commits"][0]["agent"], "by-committer",
+        "an earlier agent's committer marker beats a later agent's author marker"
+    );
 }
 
 #[test]
@@ -159,7 +240,10 @@ policies:
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
     let c = &json["commits"][0];
-    assert_eq!(c["trailers"], serde_json::json!([["Agent", "bot"], ["Task", "T-7"]]));
+    assert_eq!(
+        c["trailers"],
+        serde_json::json!([["Agent", "bot"], ["Task", "T-7"]])
+    );
     assert_eq!(c["agent"], "bot");
     assert_eq!(c["policy"], "agents");
     assert_eq!(c["task"], "T-7");
@@ -174,7 +258,11 @@ policies:
             .find(|f| f["path"].as_str() == path)
             .unwrap_or_else(|| panic!("{path:?} missing from {files:?}"));
         assert_eq!(file["added"].to_string(), added.expect("added"), "{path:?}");
-        assert_eq!(file["deleted"].to_string(), deleted.expect("deleted"), "{path:?}");
+        assert_eq!(
+            file["deleted"].to_string(),
+            deleted.expect("deleted"),
+            "{path:?}"
+        );
     }
     let rules: Vec<&str> = c["violations"]
         .as_array()
@@ -187,7 +275,10 @@ policies:
     let text = repo.run(&["explain", &id]);
     assert_eq!(code(&text), 0);
     let text = stdout(&text);
-    assert!(text.contains("bot") && text.contains("T-7") && text.contains("path-scope"), "{text}");
+    assert!(
+        text.contains("bot") && text.contains("T-7") && text.contains("path-scope"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -92,13 +92,13 @@ fn path_scope_allows_inside_and_rejects_outside() {
     bot_commit(&repo, "Inside");
     assert_clean(&repo, &[]);
     repo.write("lib/b.rs", "x\n");
+    bot_commit(&repo, "Outside");
     let json = assert_rejected(&repo, &[], &["path-scope"]);
     let v = &json["violations"][0];
     assert_eq!(v["path"], "lib/b.rs");
     assert_eq!(v["agent"], "bot");
     assert_eq!(v["severity"], "error");
     assert_eq!(v["commit"].as_str().map(str::len), Some(40));
-    bot_commit(&repo, "Outside");
 }
 
 #[test]
@@ -150,10 +150,7 @@ fn the_rules_file_denial_survives_case_tricks() {
 fn rules_edited_in_the_series_do_not_apply_to_it() {
     let repo = setup("paths: {allow: ['src/**']}", "");
     // A human loosens the rules inside the series; the bot then goes out of scope.
-    repo.write(
-        ".agentfence.yaml",
-        rules_yaml("paths: {allow: ['**']}", ""),
-    );
+    repo.write(".agentfence.yaml", rules_yaml("paths: {allow: ['**']}", ""));
     repo.commit("Loosen rules (human)");
     repo.write("lib/out.rs", "x\n");
     bot_commit(&repo, "Out of scope");
@@ -197,7 +194,8 @@ fn a_rename_out_of_scope_is_one_file_and_zero_lines() {
 
 #[test]
 fn commit_limits_pass_at_the_limit_and_fail_one_over() {
-    let cases: [(&str, &str, fn(&TestRepo, usize)); 4] = [
+    type Make = fn(&TestRepo, usize);
+    let cases: [(&str, &str, Make); 4] = [
         ("files: 3", "commit-files", |r, n| {
             for i in 0..n {
                 r.write(&format!("src/f{i}.rs"), "x\n");
@@ -308,7 +306,10 @@ fn task_rules_each_have_their_rule_id() {
     let cases = [
         ("Agent: bot", Some("task-missing")),
         ("Agent: bot\nTask: lower-1", Some("task-malformed")),
-        ("Agent: bot\nTask: OPEN-1\nTask: UI-1", Some("task-malformed")),
+        (
+            "Agent: bot\nTask: OPEN-1\nTask: UI-1",
+            Some("task-malformed"),
+        ),
         ("Agent: bot\nTask: NOPE-9", Some("task-unknown")),
         ("Agent: bot\nTask: OLD-1", Some("task-expired")),
         ("Agent: bot\nTask: OTHER-1", Some("task-agent")),
@@ -334,8 +335,12 @@ fn task_rules_each_have_their_rule_id() {
 fn task_expiry_is_judged_at_the_time_of_the_check() {
     let now = time::OffsetDateTime::now_utc();
     let fmt = &time::format_description::well_known::Rfc3339;
-    let later = (now + time::Duration::seconds(3600)).format(fmt).expect("format");
-    let earlier = (now - time::Duration::seconds(1)).format(fmt).expect("format");
+    let later = (now + time::Duration::seconds(3600))
+        .format(fmt)
+        .expect("format");
+    let earlier = (now - time::Duration::seconds(1))
+        .format(fmt)
+        .expect("format");
     for (expires, want) in [(later, None), (earlier, Some("task-expired"))] {
         let extra = format!("tasks:\n  T-1: {{expires: '{expires}'}}\n");
         let repo = setup("task: {registry: true}", &extra);
@@ -401,7 +406,14 @@ fn merges_are_forbidden_when_the_policy_says_so() {
     repo.git(&["checkout", "-q", "topic"]);
     repo.write("src/t.rs", "x\n");
     bot_commit(&repo, "Topic work");
-    repo.git(&["merge", "-q", "--no-ff", "side", "-m", "Merge side\n\nAgent: bot"]);
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge side\n\nAgent: bot",
+    ]);
     assert_rejected(&repo, &[], &["merge"]);
 }
 
@@ -415,7 +427,14 @@ fn a_merge_is_charged_only_for_what_differs_from_every_parent() {
     repo.git(&["checkout", "-q", "topic"]);
     repo.write("src/t.rs", "x\n");
     bot_commit(&repo, "Topic work");
-    repo.git(&["merge", "-q", "--no-ff", "side", "-m", "Merge side\n\nAgent: bot"]);
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-ff",
+        "side",
+        "-m",
+        "Merge side\n\nAgent: bot",
+    ]);
     assert_clean(&repo, &["side..topic"]);
 
     // An evil merge that smuggles an out-of-scope change into the merge itself.
@@ -431,7 +450,10 @@ fn a_merge_is_charged_only_for_what_differs_from_every_parent() {
 
 #[test]
 fn ref_scope_binds_the_target_ref_of_the_series() {
-    let repo = setup("refs: {allow: ['refs/heads/agent/**'], deny: ['refs/heads/main']}", "");
+    let repo = setup(
+        "refs: {allow: ['refs/heads/agent/**'], deny: ['refs/heads/main']}",
+        "",
+    );
     repo.write("src/a.rs", "x\n");
     bot_commit(&repo, "Work");
     assert_clean(&repo, &["--ref", "agent/feature"]);
@@ -509,7 +531,13 @@ fn violations_come_in_a_deterministic_order() {
     // Commits in rev-list order (newest first), then the push-wide limit.
     assert_eq!(
         ids,
-        ["path-scope", "path-scope", "path-scope", "commit-files", "push-commits"]
+        [
+            "path-scope",
+            "path-scope",
+            "path-scope",
+            "commit-files",
+            "push-commits"
+        ]
     );
     assert_eq!(first["violations"][0]["path"], "c.txt");
     assert_eq!(first["checked"]["commits"], 2);
@@ -633,7 +661,11 @@ fn check_fails_closed_on_bad_input() {
     repo.commit("x");
     let out = repo.run(&["check", "main..topic"]);
     assert_eq!(code(&out), 2);
-    assert!(stderr(&out).contains(".agentfence.yaml"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(".agentfence.yaml"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -1,6 +1,8 @@
 //! End-to-end tests: real repositories built with the `git` CLI in temp dirs, the real
 //! `agentfence` binary, git as the oracle.
 
+mod attribution;
+mod check;
 mod rules;
 mod stat;
 mod support;

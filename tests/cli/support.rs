@@ -97,7 +97,9 @@ impl TestRepo {
     /// A `git` command in this repository with the test environment, to adjust and run.
     pub(crate) fn git_cmd(&self) -> Command {
         let mut cmd = Command::new("git");
-        git_env(&mut cmd).current_dir(self.path()).stdin(Stdio::null());
+        git_env(&mut cmd)
+            .current_dir(self.path())
+            .stdin(Stdio::null());
         cmd
     }
 

@@ -1,0 +1,155 @@
+//! `agentfence check`: lint a commit series (a pull request's range) in CI.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use time::OffsetDateTime;
+
+use super::Outcome;
+use crate::Result;
+use crate::attribution::Actor;
+use crate::check::Engine;
+use crate::git::Repo;
+use crate::model::RefUpdate;
+use crate::pipeline;
+use crate::report::{self, Format, RenderOptions};
+use crate::rules_source::{self, RulesRequest, Trusted};
+
+/// The range `check` lints when none is given.
+pub const DEFAULT_RANGE: &str = "@{upstream}..HEAD";
+
+/// Options of `agentfence check`.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The repository.
+    pub dir: PathBuf,
+    /// Where the rules come from, before the repository is consulted.
+    pub rules: RulesRequest,
+    /// `--base REV`: the revision whose committed rules are trusted.
+    pub base: Option<String>,
+    /// `--ref REF`: the branch the series is meant for (checked against `refs`).
+    pub target_ref: Option<String>,
+    /// Revision ranges; empty means [`DEFAULT_RANGE`].
+    pub ranges: Vec<String>,
+    /// Report format.
+    pub format: Format,
+    /// Colour in the text report.
+    pub color: bool,
+    /// Report every violation as a warning and exit 0.
+    pub audit: bool,
+    /// The authenticated pusher, when the series is being pushed by someone known.
+    pub pusher: Option<String>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Runs the check and writes the report.
+pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
+    let repo = Repo::discover(&opts.dir)?;
+    let ranges = if opts.ranges.is_empty() {
+        vec![DEFAULT_RANGE.to_owned()]
+    } else {
+        opts.ranges.clone()
+    };
+    let trusted = match opts.base.clone().or_else(|| excluded_revision(&ranges)) {
+        Some(base) => Trusted::Revision(base),
+        None => Trusted::Head,
+    };
+    let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
+    let commits = repo.resolve_range(&ranges)?;
+    let actor = Actor {
+        pushing: opts.pusher.is_some(),
+        pusher: opts.pusher.clone(),
+        ..Actor::default()
+    };
+    let engine = Engine::new(
+        &in_force.rules,
+        actor,
+        OffsetDateTime::now_utc(),
+        opts.audit,
+    );
+    let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
+    let updates: Vec<RefUpdate> = opts
+        .target_ref
+        .iter()
+        .map(|name| RefUpdate {
+            name: full_ref_name(name),
+            old: None,
+            new: commits.first().cloned(),
+            forced: false,
+            new_commits: commits.clone(),
+        })
+        .collect();
+    let report = engine.report(&updates, &outcomes);
+    let render = RenderOptions {
+        color: opts.color,
+        hook: false,
+    };
+    report::render(&report, opts.format, &render, out)?;
+    Ok(if report.rejected() {
+        Outcome::Rejected
+    } else {
+        Outcome::Clean
+    })
+}
+
+/// `main` → `refs/heads/main`; a full name (`refs/...`) is kept.
+pub fn full_ref_name(name: &str) -> String {
+    if name.starts_with("refs/") {
+        name.to_owned()
+    } else {
+        format!("refs/heads/{name}")
+    }
+}
+
+/// The range's one excluded revision (`A` in `A..B` or `^A B`), if there is exactly one
+/// and no symmetric difference; that is the base whose committed rules are trusted.
+pub fn excluded_revision(ranges: &[String]) -> Option<String> {
+    let mut excluded = Vec::new();
+    for spec in ranges {
+        if spec.contains("...") {
+            return None;
+        }
+        if let Some(rev) = spec.strip_prefix('^') {
+            excluded.push(rev.to_owned());
+        } else if let Some((base, _)) = spec.split_once("..") {
+            excluded.push(if base.is_empty() { "HEAD" } else { base }.to_owned());
+        }
+    }
+    match excluded.as_slice() {
+        [one] => Some(one.clone()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn specs(s: &[&str]) -> Vec<String> {
+        s.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn the_base_is_the_one_excluded_revision() {
+        assert_eq!(
+            excluded_revision(&specs(&["main..HEAD"])).as_deref(),
+            Some("main")
+        );
+        assert_eq!(
+            excluded_revision(&specs(&["..topic"])).as_deref(),
+            Some("HEAD")
+        );
+        assert_eq!(
+            excluded_revision(&specs(&["^v1", "topic"])).as_deref(),
+            Some("v1")
+        );
+        assert_eq!(
+            excluded_revision(&specs(&["@{upstream}..HEAD"])).as_deref(),
+            Some("@{upstream}")
+        );
+        assert_eq!(excluded_revision(&specs(&["a...b"])), None);
+        assert_eq!(excluded_revision(&specs(&["^a", "^b", "c"])), None);
+        assert_eq!(excluded_revision(&specs(&["topic"])), None);
+    }
+}

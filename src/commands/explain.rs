@@ -1,0 +1,234 @@
+//! `agentfence explain`: for each commit, what the checks saw — trailers, owner and the
+//! marker that made it so, policy, task, changed files with their stats, violations.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::Outcome;
+use crate::Result;
+use crate::attribution::Actor;
+use crate::check::Engine;
+use crate::git::Repo;
+use crate::model::{FileChange, ObjectId};
+use crate::pipeline::{self, Judged};
+use crate::report::{Format, JsonViolation};
+use crate::rules_source::{self, RulesInForce, RulesRequest, Trusted};
+
+/// Options of `agentfence explain`.
+#[derive(Debug, Clone)]
+pub struct ExplainOptions {
+    /// The repository.
+    pub dir: PathBuf,
+    /// Where the rules come from, before the repository is consulted.
+    pub rules: RulesRequest,
+    /// `--base REV`: the revision whose committed rules are trusted (default HEAD).
+    pub base: Option<String>,
+    /// The authenticated pusher to assume.
+    pub pusher: Option<String>,
+    /// Commits (`REV`) or ranges (`A..B`).
+    pub revisions: Vec<String>,
+    /// `text` or `json`.
+    pub format: Format,
+}
+
+/// Explains each commit; exit 0 unless it could not check.
+pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
+    let repo = Repo::discover(&opts.dir)?;
+    let trusted = opts.base.clone().map_or(Trusted::Head, Trusted::Revision);
+    let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
+    let mut commits: Vec<ObjectId> = Vec::new();
+    for spec in &opts.revisions {
+        if spec.contains("..") || spec.starts_with('^') {
+            commits.extend(repo.resolve_range(std::slice::from_ref(spec))?);
+        } else {
+            commits.push(repo.resolve_commit(spec)?);
+        }
+    }
+    let actor = Actor {
+        pushing: opts.pusher.is_some(),
+        pusher: opts.pusher.clone(),
+        ..Actor::default()
+    };
+    let engine = Engine::new(&in_force.rules, actor, OffsetDateTime::now_utc(), false);
+    let judged = commits
+        .iter()
+        .map(|id| pipeline::judge(&repo, &engine, id, true))
+        .collect::<Result<Vec<Judged>>>()?;
+    match opts.format {
+        Format::Json => write_json(&in_force, &judged, out)?,
+        _ => write_text(&in_force, &judged, out)?,
+    }
+    Ok(Outcome::Clean)
+}
+
+#[derive(Serialize)]
+struct JsonExplain<'a> {
+    commits: Vec<JsonCommit<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonCommit<'a> {
+    commit: &'a str,
+    trailers: Vec<[&'a str; 2]>,
+    agent: Option<&'a str>,
+    policy: Option<&'a str>,
+    task: Option<&'a str>,
+    files: Vec<JsonFile<'a>>,
+    violations: Vec<JsonViolation<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    old_path: Option<&'a str>,
+    added: Option<u64>,
+    deleted: Option<u64>,
+    binary: bool,
+}
+
+fn policy_name<'a>(in_force: &'a RulesInForce, judged: &Judged) -> Option<&'a str> {
+    judged
+        .outcome
+        .attribution
+        .policy
+        .map(|p| in_force.rules.policy(p).name.as_str())
+}
+
+/// The old path of a change that moved (a rename); `None` otherwise.
+fn moved_from(change: &FileChange) -> Option<&str> {
+    change
+        .old_path
+        .as_deref()
+        .filter(|old| Some(*old) != change.new_path.as_deref())
+}
+
+fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -> Result<()> {
+    let commits = judged
+        .iter()
+        .map(|j| JsonCommit {
+            commit: j.record.facts.id.as_str(),
+            trailers: j
+                .trailers
+                .iter()
+                .map(|t| [t.key.as_str(), t.value.as_str()])
+                .collect(),
+            agent: j.outcome.attribution.agent.as_deref(),
+            policy: policy_name(in_force, j),
+            task: j.outcome.task.as_deref(),
+            files: j
+                .record
+                .changes
+                .iter()
+                .map(|c| JsonFile {
+                    path: c.path(),
+                    old_path: moved_from(c),
+                    added: c.lines.map(|l| l.added),
+                    deleted: c.lines.map(|l| l.deleted),
+                    binary: c.binary,
+                })
+                .collect(),
+            violations: j
+                .outcome
+                .violations
+                .iter()
+                .map(JsonViolation::from)
+                .collect(),
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *out, &JsonExplain { commits })
+        .map_err(std::io::Error::from)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -> Result<()> {
+    writeln!(out, "rules: {}", in_force.origin)?;
+    for j in judged {
+        let facts = &j.record.facts;
+        writeln!(out)?;
+        writeln!(out, "commit {}", facts.id)?;
+        writeln!(out, "  subject    {}", facts.subject())?;
+        writeln!(out, "  author     {}", facts.author)?;
+        if facts.committer != facts.author {
+            writeln!(out, "  committer  {}", facts.committer)?;
+        }
+        if j.trailers.is_empty() {
+            writeln!(out, "  trailers   (none)")?;
+        }
+        for (i, t) in j.trailers.iter().enumerate() {
+            let label = if i == 0 { "trailers" } else { "" };
+            writeln!(out, "  {label:<10} {}: {}", t.key, t.value)?;
+        }
+        let attribution = &j.outcome.attribution;
+        let owner = match (&attribution.agent, &attribution.marker) {
+            (Some(agent), Some(marker)) => format!("agent {agent} (by {marker})"),
+            (Some(agent), None) => format!("agent {agent}"),
+            _ => "no agent".to_owned(),
+        };
+        writeln!(out, "  owner      {owner}")?;
+        match policy_name(in_force, j) {
+            Some(policy) => writeln!(out, "  policy     {policy}")?,
+            None => writeln!(
+                out,
+                "  policy     none: unchecked (no agent owns it and no default_policy)"
+            )?,
+        }
+        writeln!(
+            out,
+            "  task       {}",
+            j.outcome.task.as_deref().unwrap_or("(none)")
+        )?;
+        let added: u64 = j
+            .record
+            .changes
+            .iter()
+            .filter_map(|c| c.lines)
+            .map(|l| l.added)
+            .sum();
+        let deleted: u64 = j
+            .record
+            .changes
+            .iter()
+            .filter_map(|c| c.lines)
+            .map(|l| l.deleted)
+            .sum();
+        writeln!(
+            out,
+            "  files      {} changed, +{added} -{deleted}",
+            j.record.changes.len()
+        )?;
+        for c in &j.record.changes {
+            let stat = match c.lines {
+                Some(l) => format!("+{} -{}", l.added, l.deleted),
+                None => "binary".to_owned(),
+            };
+            match moved_from(c) {
+                Some(old) => writeln!(out, "    {stat:>12}  {old} -> {}", c.path())?,
+                None => writeln!(out, "    {stat:>12}  {}", c.path())?,
+            }
+        }
+        if j.outcome.violations.is_empty() {
+            let verdict = if attribution.policy.is_some() {
+                "none: within the boundary"
+            } else {
+                "none (unchecked)"
+            };
+            writeln!(out, "  violations {verdict}")?;
+        } else {
+            writeln!(out, "  violations")?;
+            for v in &j.outcome.violations {
+                let path = v
+                    .path
+                    .as_deref()
+                    .map(|p| format!("{p}: "))
+                    .unwrap_or_default();
+                writeln!(out, "    {:<14} {path}{}", v.rule.as_str(), v.message)?;
+                writeln!(out, "    {:<14} to fix: {}", "", v.rule.help())?;
+            }
+        }
+    }
+    Ok(())
+}
