@@ -270,3 +270,6 @@ pub(crate) fn who(agent: Option<&str>) -> String {
         None => "a commit no agent owns".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests;
