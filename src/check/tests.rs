@@ -132,7 +132,7 @@ fn a_rename_must_pass_at_both_paths() {
         new_size: Some(3),
     };
     assert_eq!(
-        judge(&r, &bot(&[]), 1, &[rename.clone()]),
+        judge(&r, &bot(&[]), 1, std::slice::from_ref(&rename)),
         [RuleId::PathScope]
     );
     let mut back = rename;
