@@ -18,6 +18,9 @@
 pub mod commands;
 pub mod git;
 pub mod input;
+// Links zlib-rs in place of the system zlib for libgit2 (see Cargo.toml).
+use libz_rs_sys as _;
+
 pub mod model;
 pub mod rules;
 pub mod trailers;
