@@ -108,6 +108,9 @@ const S_IFDIR: u32 = 0o040000;
 const S_IFREG: u32 = 0o100000;
 /// git's FIRST_FEW_BYTES: how much of a blob `buffer_is_binary` looks at.
 const FIRST_FEW_BYTES: usize = 8000;
+/// git's default `core.bigFileThreshold` (512 MiB): a larger blob is binary to `git diff`,
+/// and is never read, so a huge blob costs a header lookup, not its size in memory.
+pub(crate) const BIG_FILE_THRESHOLD: u64 = 512 * 1024 * 1024;
 
 /// git's `canon_mode`: a regular file is 100644 or 100755, whatever bits a tree stores.
 fn canon_mode(raw: i32) -> u32 {
@@ -182,6 +185,8 @@ pub(crate) fn line_stats(old: &[u8], new: &[u8], diff: &mut Diff) -> LineStats {
 enum Content<'r> {
     Absent,
     Blob(git2::Blob<'r>),
+    /// A blob over [`BIG_FILE_THRESHOLD`], by size only: binary, as git treats it.
+    Big(u64),
     /// A submodule: git diffs the text `Subproject commit <id>\n`.
     Gitlink(Vec<u8>),
 }
@@ -189,7 +194,7 @@ enum Content<'r> {
 impl Content<'_> {
     fn bytes(&self) -> &[u8] {
         match self {
-            Content::Absent => &[],
+            Content::Absent | Content::Big(_) => &[],
             Content::Blob(blob) => blob.content(),
             Content::Gitlink(text) => text,
         }
@@ -408,15 +413,22 @@ impl Repo {
             (Some(id), Some(mode)) if mode.is_gitlink() => Ok(Content::Gitlink(
                 format!("Subproject commit {id}\n").into_bytes(),
             )),
-            (Some(id), Some(_)) => self
-                .repo
-                .find_blob(id)
-                .map(Content::Blob)
-                .map_err(|source| GitError::MissingObject {
+            (Some(id), Some(_)) => {
+                let missing = |source| GitError::MissingObject {
                     id: id.to_string(),
                     context: format!("blob of commit {commit}"),
                     source,
-                }),
+                };
+                let (size, _) = self
+                    .repo
+                    .odb()
+                    .and_then(|odb| odb.read_header(id))
+                    .map_err(missing)?;
+                if size as u64 > BIG_FILE_THRESHOLD {
+                    return Ok(Content::Big(size as u64));
+                }
+                self.repo.find_blob(id).map(Content::Blob).map_err(missing)
+            }
             _ => Ok(Content::Absent),
         }
     }
@@ -436,12 +448,18 @@ impl Repo {
         } else {
             Some(self.content(change.old_id, change.old_mode, commit)?)
         };
-        if let Content::Blob(blob) = &new {
-            change.new_size = Some(blob.size() as u64);
-        }
+        change.new_size = match &new {
+            Content::Blob(blob) => Some(blob.size() as u64),
+            Content::Big(size) => Some(*size),
+            Content::Absent | Content::Gitlink(_) => None,
+        };
+        let is_big = |c: &Content<'_>| matches!(c, Content::Big(_));
         let new_bytes = new.bytes();
         let old_bytes = old.as_ref().map_or(new_bytes, Content::bytes);
-        change.binary = is_binary(new_bytes) || is_binary(old_bytes);
+        change.binary = is_binary(new_bytes)
+            || is_binary(old_bytes)
+            || is_big(&new)
+            || old.as_ref().is_some_and(is_big);
         change.lines = if change.binary {
             None
         } else if change.kind == ChangeKind::Renamed {

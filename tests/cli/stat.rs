@@ -278,3 +278,48 @@ fn a_30_mb_text_blob_is_counted_like_git() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stdout(&out), git_numstat(repo.path(), &["HEAD"]));
 }
+
+#[test]
+fn a_blob_over_gits_big_file_threshold_is_binary_and_never_read() {
+    use std::io::Write;
+    let repo = TestRepo::new();
+    repo.write("small.txt", "a\n");
+    repo.commit("base");
+    // 513 MiB of text with no NUL: git's numstat calls it binary (core.bigFileThreshold).
+    let mut file = std::fs::File::create(repo.path().join("huge.txt")).expect("create");
+    let chunk = vec![b'a'; 1 << 20];
+    for _ in 0..513 {
+        file.write_all(&chunk).expect("write");
+    }
+    drop(file);
+    repo.commit("huge");
+    std::fs::remove_file(repo.path().join("huge.txt")).expect("free the disk early");
+    let out = repo.run(&["stat", "HEAD~1..HEAD"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(stdout(&out), git_numstat(repo.path(), &["HEAD~1..HEAD"]));
+    assert!(stdout(&out).contains("-\t-\thuge.txt"), "{}", stdout(&out));
+    // The checks still know its size.
+    let rules = repo.path().join("rules.yaml");
+    std::fs::write(
+        &rules,
+        "version: 1\nagents: []\ndefault_policy: all\npolicies:\n  all:\n    limits: {file_size: 1GiB}\n    forbid: [binary]\n",
+    )
+    .expect("rules");
+    let rules = rules.to_str().expect("utf-8 temp path");
+    let out = repo.run(&[
+        "check",
+        "--format",
+        "json",
+        "--rules",
+        rules,
+        "HEAD~1..HEAD",
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(json["violations"][0]["rule"], "binary", "{json:#}");
+    assert_eq!(
+        json["violations"].as_array().map(Vec::len),
+        Some(1),
+        "{json:#}"
+    );
+}
