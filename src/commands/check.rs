@@ -10,6 +10,7 @@ use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
 use crate::git::Repo;
+use crate::input::InputError;
 use crate::model::RefUpdate;
 use crate::pipeline;
 use crate::report::{self, Format, RenderOptions};
@@ -47,6 +48,12 @@ pub struct CheckOptions {
 pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
     let repo = Repo::discover(&opts.dir)?;
     let ranges = if opts.ranges.is_empty() {
+        if repo.resolve_commit("@{upstream}").is_err() {
+            return Err(InputError::Argument(format!(
+                "no RANGE given and the current branch has no upstream, so {DEFAULT_RANGE} means nothing; name the range, e.g. agentfence check origin/main..HEAD"
+            ))
+            .into());
+        }
         vec![DEFAULT_RANGE.to_owned()]
     } else {
         opts.ranges.clone()

@@ -12,7 +12,7 @@ use crate::git::{self, DiffOptions, MergeDiff, Repo};
 pub struct StatOptions {
     /// The repository (working directory or git dir) to read.
     pub dir: PathBuf,
-    /// Revision ranges, as `git rev-list` takes them.
+    /// Revision ranges, as `git rev-list` takes them; empty means `HEAD`, as `git log`.
     pub ranges: Vec<String>,
     /// Worker threads; 0 means one per core.
     pub threads: usize,
@@ -29,7 +29,11 @@ const STAT_DIFF: DiffOptions = DiffOptions {
 /// goes (memory is bounded by the commits in flight, not by the range).
 pub fn run(opts: &StatOptions, out: &mut dyn Write) -> Result<()> {
     let repo = Repo::discover(&opts.dir)?;
-    let ids = repo.resolve_range(&opts.ranges)?;
+    let ids = if opts.ranges.is_empty() {
+        repo.resolve_range(&["HEAD".to_owned()])?
+    } else {
+        repo.resolve_range(&opts.ranges)?
+    };
     let location = repo.location();
     drop(repo);
     git::par_for_each_commit(

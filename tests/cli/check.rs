@@ -651,6 +651,7 @@ fn check_fails_closed_on_bad_input() {
     // No upstream configured and no range: a clear error, not an empty accept.
     let out = repo.run(&["check"]);
     assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("no upstream"), "{}", stderr(&out));
 
     // A broken rules file at the base fails closed.
     let repo = TestRepo::new();
@@ -685,4 +686,29 @@ fn rules_flag_and_environment_take_precedence() {
         .output()
         .expect("run");
     assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn with_no_range_check_lints_what_the_upstream_does_not_have() {
+    let origin = setup("paths: {allow: ['src/**']}", "");
+    origin.git(&["checkout", "-q", "main"]);
+    let clone = TestRepo::new();
+    clone.git(&[
+        "remote",
+        "add",
+        "origin",
+        origin.path().to_str().expect("utf-8"),
+    ]);
+    clone.git(&["fetch", "-q", "origin"]);
+    clone.git(&["reset", "-q", "--hard", "origin/main"]);
+    clone.git(&["branch", "-q", "--set-upstream-to=origin/main"]);
+    let out = clone.run(&["check", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    clone.write("out.txt", "x\n");
+    clone.commit("Out of scope\n\nAgent: bot");
+    let out = clone.run(&["check", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
+    assert_eq!(rule_ids(&json), ["path-scope"]);
+    assert_eq!(json["checked"]["commits"], 1);
 }
