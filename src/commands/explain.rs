@@ -220,12 +220,8 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
         } else {
             writeln!(out, "  violations")?;
             for v in &j.outcome.violations {
-                let path = v
-                    .path
-                    .as_deref()
-                    .map(|p| format!("{p}: "))
-                    .unwrap_or_default();
-                writeln!(out, "    {:<14} {path}{}", v.rule.as_str(), v.message)?;
+                // Every message about a path names it.
+                writeln!(out, "    {:<14} {}", v.rule.as_str(), v.message)?;
                 writeln!(out, "    {:<14} to fix: {}", "", v.rule.help())?;
             }
         }
