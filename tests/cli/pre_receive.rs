@@ -1142,3 +1142,103 @@ fn a_rules_blob_that_is_binary_huge_or_a_symlink_rejects_every_push() {
         "is not a regular file (mode 120000)",
     );
 }
+
+#[test]
+fn a_broken_symbolic_ref_on_the_server_hides_nothing_and_breaks_nothing() {
+    let (server, client) = setup("paths: {allow: ['src/**']}");
+    server.git(&["symbolic-ref", "refs/heads/dangling", "refs/heads/unborn"]);
+    server.git(&["symbolic-ref", "refs/heads/loop-a", "refs/heads/loop-b"]);
+    server.git(&["symbolic-ref", "refs/heads/loop-b", "refs/heads/loop-a"]);
+    client.write("src/in.rs", "x\n");
+    let ok = bot_commit(&client, "Inside");
+    assert_accepted(
+        &server,
+        &client,
+        &["origin", "HEAD:refs/heads/agent/x"],
+        &[],
+        &[("refs/heads/agent/x", Some(&ok))],
+    );
+    client.write("lib/out.rs", "x\n");
+    let out = bot_commit(&client, "Outside");
+    reject(
+        &server,
+        &client,
+        "HEAD:refs/heads/agent/x",
+        &["path-scope"],
+        &out,
+        &["lib/out.rs"],
+    );
+}
+
+#[test]
+fn the_first_push_into_an_empty_repository_is_judged_by_the_embedded_rules() {
+    let server = Server::new();
+    server.install_hook();
+    let client = TestRepo::new();
+    client.remote(&server);
+    client.write(".github/workflows/ci.yml", "on: push\n");
+    let c = client.commit("Add CI\n\nCo-Authored-By: Claude <noreply@anthropic.com>");
+    assert_rejected(
+        &server,
+        &client,
+        &["origin", "main"],
+        &[],
+        &["path-denied"],
+        &[&c],
+        &[".github/workflows/ci.yml", "claude-code"],
+    );
+    client.git(&["rm", "-q", ".github/workflows/ci.yml"]);
+    client.write("src/lib.rs", "x\n");
+    client.git(&["add", "-A"]);
+    client.git(&[
+        "commit",
+        "-q",
+        "--amend",
+        "-m",
+        "Start\n\nCo-Authored-By: Claude <noreply@anthropic.com>",
+    ]);
+    let ok = client.rev("HEAD");
+    assert_accepted(
+        &server,
+        &client,
+        &["origin", "main"],
+        &[],
+        &[("refs/heads/main", Some(&ok))],
+    );
+}
+
+#[test]
+fn a_sha256_repository_is_refused_with_one_clear_line() {
+    let server = TestRepo::new();
+    let out = server.git_output(&["init", "-q", "--bare", "--object-format=sha256", "s256.git"]);
+    if !out.status.success() {
+        // A git without SHA-256 support cannot make the repository; nothing to test.
+        return;
+    }
+    let bare = server.path().join("s256.git");
+    let zero = "0".repeat(64);
+    let id = "a".repeat(64);
+    let mut cmd = std::process::Command::new(crate::support::bin());
+    crate::support::git_env(&mut cmd)
+        .current_dir(&bare)
+        .env("GIT_DIR", ".")
+        .arg("pre-receive")
+        .stdin(std::process::Stdio::piped());
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run agentfence");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(format!("{zero} {id} refs/heads/main\n").as_bytes())
+            .expect("write stdin");
+    }
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert_eq!(code(&out), 2, "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("uses SHA-256 object ids"), "{err}");
+}
