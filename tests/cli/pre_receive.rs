@@ -354,7 +354,8 @@ fn commit_limits_reject_one_over() {
         &[("refs/heads/agent/x", Some(&at))],
     );
     let base = client.rev("HEAD");
-    let cases: [(&str, fn(&TestRepo)); 4] = [
+    type Make = fn(&TestRepo);
+    let cases: [(&str, Make); 4] = [
         ("commit-files", |c| {
             for i in 0..4 {
                 c.write(&format!("g{i}.txt"), "x\n");
