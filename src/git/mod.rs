@@ -40,6 +40,15 @@ pub enum GitError {
         /// libgit2's error.
         source: git2::Error,
     },
+    /// The repository uses an object format libgit2 cannot read (SHA-256).
+    #[error(
+        "cannot read the git repository at {}: it uses SHA-256 object ids, which agentfence's git library (libgit2) does not support yet; agentfence works on SHA-1 repositories only",
+        path.display()
+    )]
+    UnsupportedObjectFormat {
+        /// The repository (or the directory tried).
+        path: PathBuf,
+    },
     /// A revision or range could not be resolved.
     #[error("bad revision '{spec}': {}", source.message())]
     Revision {
@@ -137,9 +146,11 @@ impl Repo {
     /// Opens the repository that contains `dir`, like `git -C dir` (bare repositories too).
     pub fn discover(dir: &Path) -> Result<Repo, GitError> {
         init_libgit2();
-        let repo = git2::Repository::discover(dir).map_err(|source| GitError::Open {
-            path: dir.to_path_buf(),
-            source,
+        let repo = git2::Repository::discover(dir).map_err(|source| {
+            open_error(source, dir, |source| GitError::Open {
+                path: dir.to_path_buf(),
+                source,
+            })
         })?;
         let location = RepoLocation::Path(repo.path().to_path_buf());
         Ok(Self::wrap(repo, location))
@@ -149,8 +160,10 @@ impl Repo {
     /// `GIT_ALTERNATE_OBJECT_DIRECTORIES`), as a hook must inside a push's quarantine.
     pub fn open_from_env() -> Result<Repo, GitError> {
         init_libgit2();
-        let repo =
-            git2::Repository::open_from_env().map_err(|source| GitError::OpenFromEnv { source })?;
+        let repo = git2::Repository::open_from_env().map_err(|source| {
+            let dir = std::env::var_os("GIT_DIR").map_or_else(|| PathBuf::from("."), PathBuf::from);
+            open_error(source, &dir, |source| GitError::OpenFromEnv { source })
+        })?;
         Ok(Self::wrap(repo, RepoLocation::FromEnv))
     }
 
@@ -159,9 +172,11 @@ impl Repo {
         match location {
             RepoLocation::Path(path) => {
                 init_libgit2();
-                let repo = git2::Repository::open(path).map_err(|source| GitError::Open {
-                    path: path.clone(),
-                    source,
+                let repo = git2::Repository::open(path).map_err(|source| {
+                    open_error(source, path, |source| GitError::Open {
+                        path: path.clone(),
+                        source,
+                    })
                 })?;
                 Ok(Self::wrap(repo, location.clone()))
             }
@@ -206,6 +221,22 @@ impl Repo {
                 context: "commit".to_string(),
                 source,
             })
+    }
+}
+
+/// Names a SHA-256 repository as such (libgit2 only says "unknown object format"); any
+/// other failure to open goes through `other`.
+fn open_error(
+    source: git2::Error,
+    path: &Path,
+    other: impl FnOnce(git2::Error) -> GitError,
+) -> GitError {
+    if source.message().contains("object format") {
+        GitError::UnsupportedObjectFormat {
+            path: path.canonicalize().unwrap_or_else(|_| path.to_path_buf()),
+        }
+    } else {
+        other(source)
     }
 }
 

@@ -136,6 +136,10 @@ impl Repo {
                         .hide(obj.id())
                         .map_err(|e| git2_error("hiding an existing ref", e))?,
                     Err(e) if is_peel_mismatch(&e) => {}
+                    // A symbolic ref that leads nowhere (to an unborn branch, or in a
+                    // loop) hides nothing; git itself ignores it as a broken ref. Failing
+                    // here would let one stray symref reject every push.
+                    Err(_) if reference.kind() == Some(git2::ReferenceType::Symbolic) => {}
                     Err(e) => {
                         let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
                         return Err(git2_error(&format!("resolving ref {name}"), e));

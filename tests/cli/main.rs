@@ -3,6 +3,7 @@
 
 mod attribution;
 mod check;
+mod pre_receive;
 mod rules;
 mod stat;
 mod support;

@@ -144,3 +144,109 @@ pub(crate) fn stderr(out: &Output) -> String {
 pub(crate) fn code(out: &Output) -> i32 {
     out.status.code().expect("exited, not killed by a signal")
 }
+
+/// A bare repository standing in for a git server, with agentfence's `hooks/pre-receive`
+/// installed (the script from this crate's `hooks/`), reached over `file://`.
+pub(crate) struct Server {
+    repo: TestRepo,
+}
+
+impl Server {
+    /// An empty bare repository, no hook yet (seed it first, then [`Server::install_hook`]).
+    pub(crate) fn new() -> Self {
+        Server {
+            repo: TestRepo::bare(),
+        }
+    }
+
+    /// Installs `hooks/pre-receive` from the crate, executable.
+    pub(crate) fn install_hook(&self) -> &Self {
+        use std::os::unix::fs::PermissionsExt;
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("hooks/pre-receive");
+        let hook = self.path().join("hooks/pre-receive");
+        std::fs::create_dir_all(hook.parent().expect("hooks dir")).expect("mkdir hooks");
+        std::fs::copy(&script, &hook).expect("copy the hook script");
+        std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        self
+    }
+
+    /// The bare repository's directory.
+    pub(crate) fn path(&self) -> &Path {
+        self.repo.path()
+    }
+
+    /// The `file://` URL a client pushes to.
+    pub(crate) fn url(&self) -> String {
+        format!("file://{}", self.path().display())
+    }
+
+    /// Runs git in the bare repository; panics on failure.
+    pub(crate) fn git(&self, args: &[&str]) -> String {
+        self.repo.git(args)
+    }
+
+    /// Runs git in the bare repository, success or not.
+    pub(crate) fn git_output(&self, args: &[&str]) -> Output {
+        self.repo.git_output(args)
+    }
+
+    /// Every ref with the object it points at (`git for-each-ref`), plus where HEAD points.
+    pub(crate) fn refs(&self) -> String {
+        let refs = self.git(&["for-each-ref", "--format=%(objectname) %(refname)"]);
+        let head = self.git_output(&["symbolic-ref", "HEAD"]);
+        format!("{refs}HEAD -> {}", stdout(&head).trim())
+    }
+
+    /// The id a ref points at on the server, if it exists.
+    pub(crate) fn ref_id(&self, name: &str) -> Option<String> {
+        let out = self.git_output(&["rev-parse", "--verify", "-q", name]);
+        out.status.success().then(|| stdout(&out).trim().to_owned())
+    }
+
+    /// True when the object exists in the server's object store.
+    pub(crate) fn has_object(&self, id: &str) -> bool {
+        self.git_output(&["cat-file", "-e", id]).status.success()
+    }
+
+    /// `agentfence pre-receive` run by hand as git would run it (GIT_DIR set), fed `stdin`.
+    pub(crate) fn pre_receive(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut cmd = Command::new(bin());
+        git_env(&mut cmd)
+            .current_dir(self.path())
+            .env("GIT_DIR", ".")
+            .arg("pre-receive")
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("run agentfence pre-receive");
+        let mut input = child.stdin.take().expect("stdin");
+        // The hook may fail before reading all of stdin; a broken pipe is no test failure.
+        let _ = input.write_all(stdin.as_bytes());
+        drop(input);
+        child.wait_with_output().expect("wait for agentfence")
+    }
+}
+
+impl TestRepo {
+    /// A `git push` to `server` (remote `origin` must point at it, see [`TestRepo::remote`]),
+    /// with the hook's binary named in the environment, as a local push hands it to the hook.
+    pub(crate) fn push_cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = self.git_cmd();
+        cmd.env("AGENTFENCE_BIN", bin())
+            .env_remove("GL_USERNAME")
+            .env_remove("GITEA_PUSHER_NAME")
+            .env_remove("GL_USER")
+            .env_remove("REMOTE_USER")
+            .arg("push")
+            .args(args);
+        cmd
+    }
+
+    /// Adds `server` as the remote `origin`.
+    pub(crate) fn remote(&self, server: &Server) -> &Self {
+        self.git(&["remote", "add", "origin", &server.url()]);
+        self
+    }
+}
