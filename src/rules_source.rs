@@ -133,7 +133,16 @@ fn trusted_commit(repo: &Repo, trusted: &Trusted) -> Result<Option<(String, Obje
             let Some(branch) = repo.default_branch()? else {
                 return Err(RulesError::NoDefaultBranch.into());
             };
-            repo.ref_commit(&branch)?.map(|c| (branch, c))
+            match repo.ref_commit(&branch)? {
+                Some(commit) => Some((branch, commit)),
+                // An empty repository (a first push) has no rules yet: the defaults apply.
+                // A repository with branches whose HEAD names none of them is misconfigured,
+                // and its real rules would be silently skipped: fail closed.
+                None if repo.has_branches()? => {
+                    return Err(RulesError::DefaultBranchMissing { branch }.into());
+                }
+                None => None,
+            }
         }
         Trusted::Revision(spec) => Some((spec.clone(), repo.resolve_commit(spec)?)),
         Trusted::Head => repo.ref_commit("HEAD")?.map(|c| ("HEAD".to_owned(), c)),

@@ -51,6 +51,15 @@ impl Repo {
         }
     }
 
+    /// True when the repository has at least one branch (`refs/heads/*`).
+    pub fn has_branches(&self) -> Result<bool, GitError> {
+        let mut refs = self
+            .git2()
+            .references_glob("refs/heads/*")
+            .map_err(|e| git2_error("listing refs/heads/*", e))?;
+        Ok(refs.next().is_some())
+    }
+
     /// Resolves a revision (`HEAD`, `main`, `v1^{}`, an id...) to the commit it names.
     pub fn resolve_commit(&self, spec: &str) -> Result<ObjectId, GitError> {
         let obj = self

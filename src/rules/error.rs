@@ -88,6 +88,15 @@ pub enum RulesError {
         "the repository's HEAD names no branch, so no trusted rules can be read from the default branch; point HEAD at it (git symbolic-ref HEAD refs/heads/main) or set git config agentfence.rules"
     )]
     NoDefaultBranch,
+    /// HEAD names a default branch that does not exist, in a repository that has other
+    /// branches: its committed rules cannot be found, and the defaults must not stand in.
+    #[error(
+        "the repository's HEAD names {branch}, which does not exist, but the repository has other branches; point HEAD at the default branch (git symbolic-ref HEAD refs/heads/NAME) or set git config agentfence.rules"
+    )]
+    DefaultBranchMissing {
+        /// The branch HEAD names.
+        branch: String,
+    },
     /// The file has problems: every one is listed, one per line.
     #[error("{}", render_all(origin, problems))]
     Invalid {

@@ -1113,6 +1113,26 @@ fn a_head_that_names_no_branch_rejects_every_push() {
 }
 
 #[test]
+fn a_head_that_names_a_missing_branch_rejects_when_other_branches_exist() {
+    // HEAD names refs/heads/trunk, which does not exist; main holds the real rules. The
+    // embedded defaults must not silently stand in for them.
+    let (server, client) = setup("");
+    server.git(&["symbolic-ref", "HEAD", "refs/heads/trunk"]);
+    client.write("src/a.rs", "x\n");
+    let c = client.commit("Human work");
+    let out = push(&client, &["origin", "HEAD:refs/heads/x"], &[]);
+    let err = stderr(&out);
+    assert_ne!(code(&out), 0, "{err}");
+    assert!(
+        err.contains(
+            "remote: agentfence: the repository's HEAD names refs/heads/trunk, which does not exist"
+        ),
+        "{err}"
+    );
+    assert!(!server.has_object(&c));
+}
+
+#[test]
 fn a_rules_blob_that_is_binary_huge_or_a_symlink_rejects_every_push() {
     let zero = "0".repeat(40);
     let huge = format!("version: 1\n#{}\n", "x".repeat(1024 * 1024));
