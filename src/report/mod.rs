@@ -32,7 +32,7 @@ pub enum Format {
     /// Plain lines for people and for hooks (the default).
     #[default]
     Text,
-    /// The JSON shape of CONTRACT.md, for scripts.
+    /// JSON: the verdict, counts and every violation with its fields, for scripts.
     Json,
     /// SARIF 2.1.0, for code scanning.
     Sarif,
