@@ -46,6 +46,39 @@ impl JudgeArgs {
     }
 }
 
+/// Options shared by the local hooks.
+#[derive(Args, Debug, Clone)]
+struct LocalArgs {
+    /// The rules file (else AGENTFENCE_RULES, git config agentfence.rules,
+    /// HEAD:.agentfence.yaml, the embedded default; never the working tree).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// The agent doing the work (else AGENTFENCE_AGENT, else the agents' env markers).
+    #[arg(long, value_name = "NAME")]
+    agent: Option<String>,
+    /// Report format (written to stderr).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Report every violation as a warning, and exit 0.
+    #[arg(long)]
+    audit: bool,
+}
+
+impl LocalArgs {
+    fn options(self, dir: PathBuf) -> commands::local::LocalOptions {
+        commands::local::LocalOptions {
+            dir,
+            rules: RulesRequest::from_env(self.rules),
+            agent: self.agent,
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+            format: self.format,
+            audit: self.audit,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint a commit series (CI, pull requests); default range @{upstream}..HEAD.
@@ -73,6 +106,34 @@ enum Command {
         /// GITEA_PUSHER_NAME, GL_USER, REMOTE_USER).
         #[arg(long, value_name = "NAME")]
         pusher: Option<String>,
+    },
+    /// Local hook: check the staged change (index vs HEAD) for the acting agent.
+    PreCommit {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Local hook: check the commit about to be made, with its message in FILE.
+    CommitMsg {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// The message file git passes to the hook.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Local hook: check a push from git's "<lref> <loid> <rref> <roid>" stdin lines.
+    PrePush {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
+        /// The remote's name (or URL). Without it, the pre-commit framework's
+        /// PRE_COMMIT_* variables describe the push.
+        #[arg(value_name = "REMOTE")]
+        remote: Option<String>,
+        /// The remote's URL.
+        #[arg(value_name = "URL")]
+        url: Option<String>,
     },
     /// Why each commit is owned, checked and judged as it is.
     Explain {
@@ -177,6 +238,29 @@ fn run(
             };
             let mut err = io::stderr().lock();
             commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err)
+        }
+        Command::PreCommit { local } => {
+            let mut err = io::stderr().lock();
+            commands::pre_commit::run(&local.options(dir), &mut err)
+        }
+        Command::CommitMsg { local, file } => {
+            let mut err = io::stderr().lock();
+            commands::commit_msg::run(&local.options(dir), &file, &mut err)
+        }
+        Command::PrePush {
+            local,
+            threads,
+            remote,
+            url,
+        } => {
+            let opts = commands::pre_push::PrePushOptions {
+                local: local.options(dir),
+                remote,
+                url,
+                threads,
+            };
+            let mut err = io::stderr().lock();
+            commands::pre_push::run(&opts, &mut io::stdin().lock(), &mut err)
         }
         Command::Explain {
             rules,

@@ -2,7 +2,11 @@
 //! [`Outcome`] or an [`Error`](crate::Error). The binary maps the outcome to an exit code.
 
 pub mod check;
+pub mod commit_msg;
 pub mod explain;
+pub mod local;
+pub mod pre_commit;
+pub mod pre_push;
 pub mod pre_receive;
 pub mod rules;
 pub mod stat;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use git2::ErrorCode;
 
 use super::{GitError, Repo};
-use crate::model::Identity;
+use crate::model::{Identity, ObjectId};
 
 /// The author and committer git will write into the commit being made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -24,7 +24,9 @@ impl Repo {
     /// (shared by every worktree).
     pub fn hooks_dir(&self) -> Result<PathBuf, GitError> {
         let repo = self.git2();
-        let config = repo.config().map_err(|e| config_error("core.hooksPath", e))?;
+        let config = repo
+            .config()
+            .map_err(|e| config_error("core.hooksPath", e))?;
         match config.get_path("core.hooksPath") {
             Ok(path) if path.is_absolute() => Ok(path),
             Ok(path) => {
@@ -63,11 +65,7 @@ impl Repo {
             .git2()
             .config()
             .map_err(|e| config_error("user.name", e))?;
-        let lookup = |var: &str| {
-            env.iter()
-                .find(|(k, _)| k == var)
-                .map(|(_, v)| v.clone())
-        };
+        let lookup = |var: &str| env.iter().find(|(k, _)| k == var).map(|(_, v)| v.clone());
         let configured = |key: &str| -> Result<String, GitError> {
             match config.get_string(key) {
                 Ok(v) => Ok(v),
@@ -85,6 +83,17 @@ impl Repo {
             author: identity("AUTHOR"),
             committer: identity("COMMITTER"),
         })
+    }
+}
+
+impl Repo {
+    /// True when the object database has this object (a remote's tip may not be here).
+    pub fn has_object(&self, id: &ObjectId) -> Result<bool, GitError> {
+        let odb = self.git2().odb().map_err(|source| GitError::Git2 {
+            context: "opening the object database".to_owned(),
+            source,
+        })?;
+        Ok(odb.exists(super::to_oid(id)?))
     }
 }
 

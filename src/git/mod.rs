@@ -20,8 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 pub use diff::{DiffOptions, MergeDiff, RawChange};
-pub use numstat::{quote_path, write_numstat};
 pub use local::Identities;
+pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
 
 use crate::model::{CommitFacts, Identity, ObjectId};
