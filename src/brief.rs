@@ -170,7 +170,7 @@ impl AgentBrief {
             .filter(|t| {
                 t.agents
                     .as_ref()
-                    .is_none_or(|names| names.iter().any(|n| *n == agent.name))
+                    .is_none_or(|names| names.contains(&agent.name))
             })
             .filter(|t| t.expires.is_none_or(|end| end >= now))
             .map(|t| TaskBrief {
@@ -371,7 +371,7 @@ fn forbid_words(id: &str) -> &'static str {
 /// `256 KiB`, `1 MiB`, `1000 bytes`.
 fn human_size(bytes: u64) -> String {
     for (unit, size) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
-        if bytes >= size && bytes % size == 0 {
+        if bytes >= size && bytes.is_multiple_of(size) {
             return format!("{} {unit}", bytes / size);
         }
     }
