@@ -380,3 +380,28 @@ fn commit_msg_reads_the_message_as_git_will_store_it() {
         0
     );
 }
+
+#[test]
+fn pre_push_under_the_pre_commit_framework_reads_its_variables() {
+    let repo = setup();
+    let head = repo.rev("HEAD");
+    let run = |env: &[(&str, &str)]| {
+        let mut cmd = repo.agentfence();
+        cmd.arg("pre-push").stdin(Stdio::null());
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.output().expect("run")
+    };
+    let out = run(&[
+        ("CLAUDECODE", "1"),
+        ("PRE_COMMIT_REMOTE_NAME", "origin"),
+        ("PRE_COMMIT_REMOTE_BRANCH", "refs/heads/main"),
+        ("PRE_COMMIT_TO_REF", &head),
+    ]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("ref-scope"), "{}", stderr(&out));
+    let out = run(&[]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
+}
