@@ -14,6 +14,9 @@ pub enum Error {
     /// The input (stdin, arguments, a message file) is malformed.
     #[error(transparent)]
     Input(#[from] crate::input::InputError),
+    /// `install` could not install (a foreign hook, an unwritable file).
+    #[error(transparent)]
+    Install(#[from] crate::commands::install::InstallError),
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

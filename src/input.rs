@@ -157,9 +157,53 @@ pub fn pusher(flag: Option<&str>, lookup: impl Fn(&str) -> Option<String>) -> Op
     })
 }
 
+/// The scissors line's text after the comment prefix and a space (`wt-status.c`).
+const CUT_LINE: &str = "------------------------ >8 ------------------------";
+
+/// The message a `commit-msg` hook reads, as git will store it under its default `strip`
+/// cleanup: everything from the scissors line (`<prefix> ------------------------ >8 ---…`,
+/// written by `git commit --verbose`) on is cut, and every line that starts with the
+/// comment prefix (`core.commentChar`, `#` by default) is dropped. What is left is parsed
+/// for trailers exactly like a stored commit message.
+pub fn clean_commit_message(text: &str, comment_prefix: &str) -> String {
+    let prefix = if comment_prefix.is_empty() {
+        "#"
+    } else {
+        comment_prefix
+    };
+    let scissors = format!("{prefix} {CUT_LINE}");
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let bare = line.trim_end_matches(['\n', '\r']);
+        if bare == scissors {
+            break;
+        }
+        if bare.starts_with(prefix) {
+            continue;
+        }
+        out.push_str(line);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_commit_message_loses_comments_and_everything_after_the_scissors() {
+        let text = "Subject\n\nBody\n# Please enter the commit message\n\nTask: WEB-1\n# comment\n# ------------------------ >8 ------------------------\ndiff --git a/x b/x\nTask: NOT-1\n";
+        assert_eq!(
+            clean_commit_message(text, "#"),
+            "Subject\n\nBody\n\nTask: WEB-1\n"
+        );
+        let text = "Subject\n\n; note\nTask: WEB-1\n# kept: not the comment char\n; ------------------------ >8 ------------------------\nx\n";
+        assert_eq!(
+            clean_commit_message(text, ";"),
+            "Subject\n\nTask: WEB-1\n# kept: not the comment char\n"
+        );
+        assert_eq!(clean_commit_message("", "#"), "");
+    }
 
     const A: &str = "1111111111111111111111111111111111111111";
     const B: &str = "2222222222222222222222222222222222222222";

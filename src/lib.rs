@@ -29,6 +29,7 @@ pub mod violation;
 mod error;
 pub use error::{Error, Result};
 pub mod attribution;
+pub mod brief;
 pub mod check;
 pub mod pipeline;
 pub mod report;

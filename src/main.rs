@@ -6,10 +6,13 @@ use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use agentfence::commands::brief::{BriefFormat, BriefOptions};
+use agentfence::commands::install::Hook;
 use agentfence::commands::{self, Outcome};
 use agentfence::report::Format;
 use agentfence::rules_source::RulesRequest;
 use clap::{Args, Parser, Subcommand};
+use time::OffsetDateTime;
 
 /// Authorization for AI coding agents at git's own gates.
 #[derive(Parser, Debug)]
@@ -46,6 +49,37 @@ impl JudgeArgs {
     }
 }
 
+/// Options shared by the local hooks.
+#[derive(Args, Debug, Clone)]
+struct LocalArgs {
+    /// The rules file (else AGENTFENCE_RULES, git config agentfence.rules,
+    /// HEAD:.agentfence.yaml, the embedded default; never the working tree).
+    #[arg(long, value_name = "FILE")]
+    rules: Option<PathBuf>,
+    /// The agent doing the work (else AGENTFENCE_AGENT, else the agents' env markers).
+    #[arg(long, value_name = "NAME")]
+    agent: Option<String>,
+    /// Report format (written to stderr).
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Report every violation as a warning, and exit 0.
+    #[arg(long)]
+    audit: bool,
+}
+
+impl LocalArgs {
+    fn options(self, dir: PathBuf) -> commands::local::LocalOptions {
+        commands::local::LocalOptions {
+            dir,
+            rules: RulesRequest::from_env(self.rules),
+            agent: self.agent,
+            env: process_env(),
+            format: self.format,
+            audit: self.audit,
+        }
+    }
+}
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint a commit series (CI, pull requests); default range @{upstream}..HEAD.
@@ -73,6 +107,71 @@ enum Command {
         /// GITEA_PUSHER_NAME, GL_USER, REMOTE_USER).
         #[arg(long, value_name = "NAME")]
         pusher: Option<String>,
+    },
+    /// Local hook: check the staged change (index vs HEAD) for the acting agent.
+    PreCommit {
+        #[command(flatten)]
+        local: LocalArgs,
+    },
+    /// Local hook: check the commit about to be made, with its message in FILE.
+    CommitMsg {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// The message file git passes to the hook.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
+    /// Local hook: check a push from git's "<lref> <loid> <rref> <roid>" stdin lines.
+    PrePush {
+        #[command(flatten)]
+        local: LocalArgs,
+        /// Worker threads (0: one per core).
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        threads: usize,
+        /// The remote's name (or URL). Without it, the pre-commit framework's
+        /// PRE_COMMIT_* variables describe the push.
+        #[arg(value_name = "REMOTE")]
+        remote: Option<String>,
+        /// The remote's URL.
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+    },
+    /// An agent's boundary, in short sentences for CLAUDE.md or AGENTS.md (or as JSON).
+    Brief {
+        /// The agent (else the acting agent from AGENTFENCE_AGENT or env markers, else all).
+        #[arg(long, value_name = "NAME")]
+        agent: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = BriefFormat::Text)]
+        format: BriefFormat,
+        /// The rules file.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Judge task expiry at this RFC 3339 time instead of now (for reproducible output).
+        #[arg(long, hide = true, value_name = "TIME", value_parser = parse_time)]
+        at: Option<OffsetDateTime>,
+    },
+    /// Install the local hooks (pre-commit, commit-msg, pre-push) into this repository.
+    Install {
+        /// A hook to install (repeatable; default: all three).
+        #[arg(long = "hook", value_enum, value_name = "NAME")]
+        hooks: Vec<Hook>,
+        /// Replace hooks that are not agentfence's (the old one is kept as HOOK.pre-agentfence).
+        #[arg(long)]
+        force: bool,
+        /// Remove agentfence's own hooks (and, with --brief, the brief block) instead.
+        #[arg(long)]
+        uninstall: bool,
+        /// Also write the agent's brief into FILE (e.g. CLAUDE.md, AGENTS.md), between
+        /// marker comments, replacing an older copy.
+        #[arg(long, value_name = "FILE")]
+        brief: Option<PathBuf>,
+        /// The agent whose brief is written (default: as `brief`).
+        #[arg(long, value_name = "NAME")]
+        agent: Option<String>,
+        /// The rules file the brief is built from.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
     },
     /// Why each commit is owned, checked and judged as it is.
     Explain {
@@ -178,6 +277,72 @@ fn run(
             let mut err = io::stderr().lock();
             commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err)
         }
+        Command::PreCommit { local } => {
+            let mut err = io::stderr().lock();
+            commands::pre_commit::run(&local.options(dir), &mut err)
+        }
+        Command::CommitMsg { local, file } => {
+            let mut err = io::stderr().lock();
+            commands::commit_msg::run(&local.options(dir), &file, &mut err)
+        }
+        Command::PrePush {
+            local,
+            threads,
+            remote,
+            url,
+        } => {
+            let opts = commands::pre_push::PrePushOptions {
+                local: local.options(dir),
+                remote,
+                url,
+                threads,
+            };
+            let mut err = io::stderr().lock();
+            commands::pre_push::run(&opts, &mut io::stdin().lock(), &mut err)
+        }
+        Command::Brief {
+            agent,
+            format,
+            rules,
+            at,
+        } => {
+            let opts = BriefOptions {
+                dir,
+                rules: RulesRequest::from_env(rules),
+                agent,
+                env: process_env(),
+                format,
+                now: at.unwrap_or_else(OffsetDateTime::now_utc),
+            };
+            commands::brief::run(&opts, out)
+        }
+        Command::Install {
+            hooks,
+            force,
+            uninstall,
+            brief,
+            agent,
+            rules,
+        } => {
+            let opts = commands::install::InstallOptions {
+                dir: dir.clone(),
+                hooks,
+                force,
+                uninstall,
+                brief,
+                brief_options: BriefOptions {
+                    dir,
+                    rules: RulesRequest::from_env(rules),
+                    agent,
+                    env: process_env(),
+                    format: BriefFormat::Text,
+                    now: OffsetDateTime::now_utc(),
+                },
+                // The hooks call this very binary unless AGENTFENCE_BIN says otherwise.
+                binary: std::env::current_exe().ok(),
+            };
+            commands::install::run(&opts, out)
+        }
         Command::Explain {
             rules,
             format,
@@ -211,6 +376,19 @@ fn run(
             RulesCommand::Default => commands::rules::print_default(out).map(|()| Outcome::Clean),
         },
     }
+}
+
+/// The process environment (variables that are not UTF-8 are left out).
+fn process_env() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// Parses an RFC 3339 time.
+fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 time: {e}"))
 }
 
 /// Maps a command's result to the contract's exit status; a closed stdout is success.

@@ -1,8 +1,14 @@
 //! One entry point per subcommand: each takes plain options and a writer, returns an
 //! [`Outcome`] or an [`Error`](crate::Error). The binary maps the outcome to an exit code.
 
+pub mod brief;
 pub mod check;
+pub mod commit_msg;
 pub mod explain;
+pub mod install;
+pub mod local;
+pub mod pre_commit;
+pub mod pre_push;
 pub mod pre_receive;
 pub mod rules;
 pub mod stat;

@@ -113,7 +113,7 @@ const FIRST_FEW_BYTES: usize = 8000;
 pub(crate) const BIG_FILE_THRESHOLD: u64 = 512 * 1024 * 1024;
 
 /// git's `canon_mode`: a regular file is 100644 or 100755, whatever bits a tree stores.
-fn canon_mode(raw: i32) -> u32 {
+pub(crate) fn canon_mode(raw: i32) -> u32 {
     let mode = raw as u32;
     if mode & S_IFMT == S_IFREG {
         if mode & 0o100 != 0 {
@@ -397,8 +397,9 @@ impl Repo {
         if opts.renames {
             changes = pair_exact_renames(changes);
         }
+        let context = format!("commit {id}");
         for change in &mut changes {
-            self.fill_stats(change, opts, &mut scratch.diff, id)?;
+            self.fill_stats(change, opts, &mut scratch.diff, &context)?;
         }
         Ok(changes)
     }
@@ -407,7 +408,7 @@ impl Repo {
         &self,
         id: Option<git2::Oid>,
         mode: Option<FileMode>,
-        commit: &ObjectId,
+        context: &str,
     ) -> Result<Content<'_>, GitError> {
         match (id, mode) {
             (Some(id), Some(mode)) if mode.is_gitlink() => Ok(Content::Gitlink(
@@ -416,7 +417,7 @@ impl Repo {
             (Some(id), Some(_)) => {
                 let missing = |source| GitError::MissingObject {
                     id: id.to_string(),
-                    context: format!("blob of commit {commit}"),
+                    context: format!("blob of {context}"),
                     source,
                 };
                 let (size, _) = self
@@ -433,20 +434,22 @@ impl Repo {
         }
     }
 
-    fn fill_stats(
+    /// Reads the blobs of one change and fills in its size, binary flag and line counts;
+    /// `context` names where the change comes from (`commit <id>`, `the index`) in errors.
+    pub(crate) fn fill_stats(
         &self,
         change: &mut RawChange,
         opts: &DiffOptions,
         diff: &mut Diff,
-        commit: &ObjectId,
+        context: &str,
     ) -> Result<(), GitError> {
-        let new = self.content(change.new_id, change.new_mode, commit)?;
+        let new = self.content(change.new_id, change.new_mode, context)?;
         let old = if change.old_id == change.new_id
             && change.old_mode.map(|m| m.is_gitlink()) == change.new_mode.map(|m| m.is_gitlink())
         {
             None
         } else {
-            Some(self.content(change.old_id, change.old_mode, commit)?)
+            Some(self.content(change.old_id, change.old_mode, context)?)
         };
         change.new_size = match &new {
             Content::Blob(blob) => Some(blob.size() as u64),
@@ -502,7 +505,7 @@ fn entry_at(
 
 /// Joins a deletion and an addition of the identical blob (same object type) into one
 /// rename; the first deletion of that content pairs with the first addition.
-fn pair_exact_renames(changes: Vec<RawChange>) -> Vec<RawChange> {
+pub(crate) fn pair_exact_renames(changes: Vec<RawChange>) -> Vec<RawChange> {
     let mut deleted: HashMap<(git2::Oid, u32), Vec<usize>> = HashMap::new();
     for (i, c) in changes.iter().enumerate() {
         if let (ChangeKind::Deleted, Some(id), Some(mode)) = (c.kind, c.old_id, c.old_mode)

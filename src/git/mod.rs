@@ -8,6 +8,8 @@
 //! Nothing outside this module sees a `git2` type.
 
 mod diff;
+mod index;
+mod local;
 mod numstat;
 mod par;
 mod range;
@@ -18,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Once;
 
 pub use diff::{DiffOptions, MergeDiff, RawChange};
+pub use local::Identities;
 pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
 
@@ -79,6 +82,18 @@ pub enum GitError {
         /// The commit that changes the path.
         commit: ObjectId,
         /// The path, decoded lossily (for the message only).
+        path_lossy: String,
+    },
+    /// A staged path is not valid UTF-8, so no path rule could judge it.
+    #[error("staged path is not valid UTF-8: {path_lossy}")]
+    NonUtf8StagedPath {
+        /// The path, decoded lossily (for the message only).
+        path_lossy: String,
+    },
+    /// The index has unmerged entries (a conflict is being resolved).
+    #[error("the index has an unmerged path: {path_lossy}; resolve the conflict first")]
+    UnmergedIndex {
+        /// The path, decoded lossily.
         path_lossy: String,
     },
     /// A trusted file (the committed rules) is not a regular file.

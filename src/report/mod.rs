@@ -162,9 +162,11 @@ fn summary_line(report: &Report) -> String {
     )
 }
 
-/// Where a violation happened, for people: the short commit id, else the ref, else `push`.
+/// Where a violation happened, for people: the short commit id (`staged` for the commit a
+/// local hook judges before it exists: the all-zero id), else the ref, else `push`.
 fn location(v: &Violation) -> &str {
     match (&v.commit, &v.ref_name) {
+        (Some(commit), _) if commit.is_zero() => "staged",
         (Some(commit), _) => commit.short(),
         (None, Some(name)) => name,
         (None, None) => "push",

@@ -2,7 +2,11 @@
 //! `agentfence` binary, git as the oracle.
 
 mod attribution;
+mod brief;
 mod check;
+mod ci;
+mod install;
+mod local_hooks;
 mod pre_receive;
 mod rules;
 mod stat;

@@ -1,0 +1,187 @@
+//! What the local hooks (`pre-commit`, `commit-msg`, `pre-push`) share: their options, who
+//! is acting (`--agent`, `AGENTFENCE_AGENT`, the agents' `env` markers), the facts of the
+//! commit being made, and how a hook reports.
+//!
+//! The process environment is passed in as data ([`LocalOptions::env`]): the library never
+//! reads it itself, so every decision here can be tested with literal values.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::Outcome;
+use crate::Result;
+use crate::attribution::Actor;
+use crate::check::{CommitOutcome, Engine, Report};
+use crate::git::Repo;
+use crate::input::InputError;
+use crate::model::{CommitFacts, ObjectId, RefUpdate};
+use crate::report::{self, Format, RenderOptions};
+use crate::rules::Rules;
+
+/// The variable that names the acting agent when `--agent` is not given.
+pub const AGENT_VARIABLE: &str = "AGENTFENCE_AGENT";
+
+/// Options every local hook takes.
+#[derive(Debug, Clone)]
+pub struct LocalOptions {
+    /// The repository (the hook's working directory).
+    pub dir: PathBuf,
+    /// Where the rules come from, before `HEAD:.agentfence.yaml` and the default.
+    pub rules: crate::rules_source::RulesRequest,
+    /// `--agent NAME`: the agent doing the work.
+    pub agent: Option<String>,
+    /// The process environment, as `(name, value)` pairs.
+    pub env: Vec<(String, String)>,
+    /// Report format (written to stderr, where git shows a hook's output).
+    pub format: Format,
+    /// Report every violation as a warning and let the commit or push through.
+    pub audit: bool,
+}
+
+impl LocalOptions {
+    /// The value of an environment variable, if set.
+    pub fn var(&self, name: &str) -> Option<&str> {
+        self.env
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// The agent named explicitly: `--agent`, else a non-empty `AGENTFENCE_AGENT`.
+    pub fn declared_agent(&self) -> Option<String> {
+        self.agent.clone().or_else(|| {
+            self.var(AGENT_VARIABLE)
+                .filter(|v| !v.is_empty())
+                .map(str::to_owned)
+        })
+    }
+
+    /// The index git hands its hooks (`GIT_INDEX_FILE`, e.g. a temporary index for
+    /// `git commit -a`), relative to the hook's working directory.
+    pub fn index_file(&self) -> Option<&Path> {
+        self.var("GIT_INDEX_FILE")
+            .filter(|v| !v.is_empty())
+            .map(Path::new)
+    }
+}
+
+/// The local actor: the declared agent (which must be defined in the rules: a typo must
+/// not turn checks off) and the environment. `pushing` for `pre-push`.
+pub fn actor(opts: &LocalOptions, rules: &Rules, pushing: bool) -> Result<Actor> {
+    let declared = opts.declared_agent();
+    if let Some(name) = &declared
+        && rules.agent(name).is_none()
+    {
+        let known: Vec<&str> = rules.agents.iter().map(|a| a.name.as_str()).collect();
+        return Err(InputError::Argument(format!(
+            "agent {name:?} is not defined in the rules in force (agents: {})",
+            if known.is_empty() {
+                "none".to_owned()
+            } else {
+                known.join(", ")
+            }
+        ))
+        .into());
+    }
+    Ok(Actor {
+        pusher: None,
+        env: opts.env.clone(),
+        declared_agent: declared,
+        pushing,
+    })
+}
+
+/// The id the commit being made stands under in reports: git's all-zero "no object yet"
+/// (the text report shows it as `staged`).
+pub fn pending_id() -> ObjectId {
+    ObjectId::from_hex(&"0".repeat(40)).expect("forty zeros are an object id")
+}
+
+/// The facts of the commit being made: parent `HEAD` (none when unborn), the author and
+/// committer git will record, and `message`.
+pub fn pending_facts(
+    repo: &Repo,
+    env: &[(String, String)],
+    message: String,
+) -> Result<CommitFacts> {
+    let ids = repo.pending_identities(env)?;
+    let parents = repo.ref_commit("HEAD")?.into_iter().collect();
+    Ok(CommitFacts {
+        id: pending_id(),
+        parents,
+        author: ids.author,
+        committer: ids.committer,
+        message,
+    })
+}
+
+/// Renders a hook's report to `err` and concludes. A clean text report prints nothing, so
+/// a passing hook stays quiet; the other formats always print.
+pub fn finish(
+    engine: &Engine<'_>,
+    updates: &[RefUpdate],
+    outcomes: &[CommitOutcome],
+    format: Format,
+    err: &mut dyn Write,
+) -> Result<Outcome> {
+    let report = engine.report(updates, outcomes);
+    render(&report, format, err)?;
+    Ok(if report.rejected() {
+        Outcome::Rejected
+    } else {
+        Outcome::Clean
+    })
+}
+
+fn render(report: &Report, format: Format, err: &mut dyn Write) -> Result<()> {
+    if format == Format::Text && report.violations.is_empty() {
+        return Ok(());
+    }
+    let opts = RenderOptions {
+        color: false,
+        hook: true,
+    };
+    report::render(report, format, &opts, err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(agent: Option<&str>, env: &[(&str, &str)]) -> LocalOptions {
+        LocalOptions {
+            dir: PathBuf::from("."),
+            rules: Default::default(),
+            agent: agent.map(str::to_owned),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            format: Format::Text,
+            audit: false,
+        }
+    }
+
+    #[test]
+    fn the_flag_beats_the_variable_and_an_empty_variable_names_no_one() {
+        let o = opts(Some("a"), &[(AGENT_VARIABLE, "b")]);
+        assert_eq!(o.declared_agent().as_deref(), Some("a"));
+        let o = opts(None, &[(AGENT_VARIABLE, "b")]);
+        assert_eq!(o.declared_agent().as_deref(), Some("b"));
+        let o = opts(None, &[(AGENT_VARIABLE, "")]);
+        assert_eq!(o.declared_agent(), None);
+    }
+
+    #[test]
+    fn an_undefined_agent_is_an_error_not_a_free_pass() {
+        let rules = crate::rules::default_rules();
+        let err = actor(&opts(Some("nobody"), &[]), &rules, false).expect_err("undefined");
+        assert!(
+            err.to_string().contains("\"nobody\" is not defined"),
+            "{err}"
+        );
+        let actor = actor(&opts(Some("aider"), &[]), &rules, false).expect("defined");
+        assert_eq!(actor.declared_agent.as_deref(), Some("aider"));
+    }
+}

@@ -1,0 +1,55 @@
+//! `agentfence pre-commit`: the local hook that judges the staged change (the index
+//! against `HEAD`) before git makes the commit.
+//!
+//! Only the acting agent (`--agent`, `AGENTFENCE_AGENT`, the agents' `env` markers, or an
+//! author/committer marker of the commit being made) or `default_policy` is checked.
+//! Path, size, file-size, binary, symlink, submodule and mode rules apply; task rules wait
+//! for the message (`commit-msg`). Rules come from `HEAD:.agentfence.yaml`, never from the
+//! working tree or the index.
+
+use std::io::Write;
+
+use time::OffsetDateTime;
+
+use super::Outcome;
+use super::local::{self, LocalOptions};
+use crate::Result;
+use crate::check::Engine;
+use crate::git::Repo;
+use crate::rules_source::{self, Trusted};
+use crate::violation::{RuleId, Violation};
+
+/// Runs the hook; the report goes to `err`.
+pub fn run(opts: &LocalOptions, err: &mut dyn Write) -> Result<Outcome> {
+    let repo = Repo::discover(&opts.dir)?;
+    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::Head)?;
+    let actor = local::actor(opts, &in_force.rules, false)?;
+    let engine = Engine::new(
+        &in_force.rules,
+        actor,
+        OffsetDateTime::now_utc(),
+        opts.audit,
+    );
+    let facts = local::pending_facts(&repo, &opts.env, String::new())?;
+    let attribution = engine.attribute(&facts, &[]);
+    if attribution.policy.is_none() {
+        return Ok(Outcome::Clean);
+    }
+    let changes = repo.staged_changes(opts.index_file())?;
+    let mut outcome = engine.check_commit(&facts, &[], attribution, &changes);
+    outcome.violations.retain(|v| !waits_for_message(v));
+    local::finish(&engine, &[], &[outcome], opts.format, err)
+}
+
+/// Task rules need the message, which does not exist before `commit-msg`.
+fn waits_for_message(v: &Violation) -> bool {
+    matches!(
+        v.rule,
+        RuleId::TaskMissing
+            | RuleId::TaskMalformed
+            | RuleId::TaskUnknown
+            | RuleId::TaskExpired
+            | RuleId::TaskAgent
+            | RuleId::TaskScope
+    )
+}

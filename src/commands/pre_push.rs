@@ -1,0 +1,158 @@
+//! `agentfence pre-push REMOTE URL`: the local hook that judges a push before git sends it,
+//! with the same engine and ref rules as the server's `pre-receive`.
+//!
+//! stdin is git's `<local ref> <local id> <remote ref> <remote id>` lines. The commits
+//! judged are those the remote does not have yet, as far as this repository knows: reachable
+//! from the pushed tips, not from `refs/remotes/REMOTE/*`, and not from the remote's old
+//! tips where they exist here. The acting agent (`--agent`, `AGENTFENCE_AGENT`, `env`
+//! markers) plays the pusher: it owns every pushed commit no commit marker gives to an
+//! earlier agent, and its policy binds every ref update (`ref-scope`, `force-push`,
+//! `ref-deletion`); a push by no agent is bound by `default_policy`, as on the server.
+//!
+//! A remote old tip that is missing here cannot be an ancestor of a local commit (every
+//! ancestor of a local commit is local), so such an update counts as a force push. A
+//! deleted remote branch brings no commit: only the ref rules apply.
+//!
+//! Under the pre-commit framework git's stdin is consumed by the framework; it passes the
+//! first pushed ref in `PRE_COMMIT_*` variables instead, which are read when REMOTE is not
+//! given ([`framework_line`]).
+
+use std::io::{Read, Write};
+
+use time::OffsetDateTime;
+
+use super::Outcome;
+use super::local::{self, LocalOptions};
+use super::pre_receive::read_stdin;
+use crate::Result;
+use crate::check::Engine;
+use crate::git::Repo;
+use crate::input::{self, InputError, RefLine};
+use crate::model::{ObjectId, RefUpdate};
+use crate::pipeline;
+use crate::rules_source::{self, Trusted};
+
+/// Options of `agentfence pre-push`.
+#[derive(Debug, Clone)]
+pub struct PrePushOptions {
+    /// What every local hook takes.
+    pub local: LocalOptions,
+    /// The remote's name (or its URL, when the push names no configured remote); `None`
+    /// under the pre-commit framework, which passes `PRE_COMMIT_REMOTE_NAME`.
+    pub remote: Option<String>,
+    /// The remote's URL (informational).
+    pub url: Option<String>,
+    /// Worker threads (0: one per core).
+    pub threads: usize,
+}
+
+/// Runs the hook: `stdin` is git's ref lines, the report goes to `err`.
+pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> Result<Outcome> {
+    let (remote, lines) = match &opts.remote {
+        Some(remote) => {
+            let text = read_stdin(stdin)?;
+            if text.trim().is_empty() {
+                // git pushes nothing (every ref is up to date).
+                return Ok(Outcome::Clean);
+            }
+            (remote.clone(), input::parse_pre_push(&text)?)
+        }
+        None => match framework_line(&opts.local)? {
+            Some((remote, line)) => (remote, vec![line]),
+            None => return Ok(Outcome::Clean),
+        },
+    };
+    let repo = Repo::discover(&opts.local.dir)?;
+    let in_force = rules_source::load(&opts.local.rules, Some(&repo), &Trusted::Head)?;
+    let actor = local::actor(&opts.local, &in_force.rules, true)?;
+    let engine = Engine::new(
+        &in_force.rules,
+        actor,
+        OffsetDateTime::now_utc(),
+        opts.local.audit,
+    );
+
+    let remote_refs = format!("refs/remotes/{remote}/*");
+    let hide_globs = [remote_refs.as_str()];
+    let remote_tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.old.clone()).collect();
+    let mut updates = Vec::with_capacity(lines.len());
+    for line in &lines {
+        let new_commits = match &line.new {
+            Some(new) => {
+                repo.commits_excluding(std::slice::from_ref(new), &hide_globs, &remote_tips)?
+            }
+            None => Vec::new(),
+        };
+        updates.push(RefUpdate {
+            name: line.name.clone(),
+            old: line.old.clone(),
+            new: line.new.clone(),
+            forced: is_forced(&repo, line)?,
+            new_commits,
+        });
+    }
+    let tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.new.clone()).collect();
+    let commits = repo.commits_excluding(&tips, &hide_globs, &remote_tips)?;
+    let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
+    local::finish(&engine, &updates, &outcomes, opts.local.format, err)
+}
+
+/// True when the remote's old tip is not an ancestor of the pushed one. An old tip this
+/// repository does not have cannot be an ancestor of a local commit: forced.
+fn is_forced(repo: &Repo, line: &RefLine) -> Result<bool> {
+    let (Some(old), Some(new)) = (&line.old, &line.new) else {
+        return Ok(false);
+    };
+    if !repo.has_object(old)? {
+        return Ok(true);
+    }
+    match (repo.peel_to_commit(old)?, repo.peel_to_commit(new)?) {
+        (Some(old), Some(new)) => Ok(!repo.is_ancestor(&old, &new)?),
+        _ => Ok(old != new),
+    }
+}
+
+/// The pushed ref the pre-commit framework describes in `PRE_COMMIT_REMOTE_NAME`,
+/// `PRE_COMMIT_REMOTE_BRANCH`, `PRE_COMMIT_FROM_REF` and `PRE_COMMIT_TO_REF` (it reads
+/// git's stdin itself and passes only the first ref that brings commits). `None` when the
+/// framework says there is nothing to check; an error when neither REMOTE nor these
+/// variables are given.
+pub fn framework_line(opts: &LocalOptions) -> Result<Option<(String, RefLine)>> {
+    let missing = || {
+        InputError::Argument(
+            "pre-push needs REMOTE and URL (git passes them to the hook), or the pre-commit \
+             framework's PRE_COMMIT_REMOTE_NAME and PRE_COMMIT_TO_REF"
+                .to_owned(),
+        )
+    };
+    let remote = opts
+        .var("PRE_COMMIT_REMOTE_NAME")
+        .filter(|v| !v.is_empty())
+        .ok_or_else(missing)?;
+    let Some(to) = opts.var("PRE_COMMIT_TO_REF").filter(|v| !v.is_empty()) else {
+        return Err(missing().into());
+    };
+    let bad = |what: &str, value: &str| {
+        InputError::Argument(format!("{what} is not an object id: {value:?}"))
+    };
+    let new = ObjectId::from_hex(to).ok_or_else(|| bad("PRE_COMMIT_TO_REF", to))?;
+    let old = match opts.var("PRE_COMMIT_FROM_REF").filter(|v| !v.is_empty()) {
+        Some(from) => {
+            let id = ObjectId::from_hex(from).ok_or_else(|| bad("PRE_COMMIT_FROM_REF", from))?;
+            (!id.is_zero()).then_some(id)
+        }
+        None => None,
+    };
+    let branch = opts
+        .var("PRE_COMMIT_REMOTE_BRANCH")
+        .filter(|v| v.starts_with("refs/"))
+        .unwrap_or("refs/heads/HEAD");
+    Ok(Some((
+        remote.to_owned(),
+        RefLine {
+            name: branch.to_owned(),
+            old,
+            new: (!new.is_zero()).then_some(new),
+        },
+    )))
+}
