@@ -13,7 +13,7 @@ use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::RefUpdate;
 use crate::pipeline;
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{Format, RenderOptions};
 use crate::rules_source::{self, RulesRequest, Trusted};
 
 /// The range `check` lints when none is given.
@@ -87,17 +87,16 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
             new_commits: commits.clone(),
         })
         .collect();
-    let report = engine.report(&updates, &outcomes);
     let render = RenderOptions {
         color: opts.color,
         hook: false,
     };
-    report::render(&report, opts.format, &render, out)?;
-    Ok(if report.rejected() {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    })
+    super::conclude(
+        &engine.report(&updates, &outcomes),
+        opts.format,
+        &render,
+        out,
+    )
 }
 
 /// `main` → `refs/heads/main`; a full name (`refs/...`) is kept.

@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::{CommitOutcome, Engine, Report};
+use crate::check::{CommitOutcome, Engine};
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::{CommitFacts, ObjectId, RefUpdate};
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{Format, RenderOptions};
 use crate::rules::Rules;
 
 /// The variable that names the acting agent when `--agent` is not given.
@@ -125,24 +125,14 @@ pub fn finish(
     err: &mut dyn Write,
 ) -> Result<Outcome> {
     let report = engine.report(updates, outcomes);
-    render(&report, format, err)?;
-    Ok(if report.rejected() {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    })
-}
-
-fn render(report: &Report, format: Format, err: &mut dyn Write) -> Result<()> {
     if format == Format::Text && report.violations.is_empty() {
-        return Ok(());
+        return Ok(Outcome::Clean);
     }
-    let opts = RenderOptions {
+    let render = RenderOptions {
         color: false,
         hook: true,
     };
-    report::render(report, format, &opts, err)?;
-    Ok(())
+    super::conclude(&report, format, &render, err)
 }
 
 #[cfg(test)]

@@ -21,3 +21,18 @@ pub enum Outcome {
     /// Something was rejected by the rules (exit 1).
     Rejected,
 }
+
+/// Renders a run's report and concludes: rejected when some violation is an error.
+pub(crate) fn conclude(
+    report: &crate::check::Report,
+    format: crate::report::Format,
+    render: &crate::report::RenderOptions,
+    out: &mut dyn std::io::Write,
+) -> crate::Result<Outcome> {
+    crate::report::render(report, format, render, out)?;
+    Ok(if report.rejected() {
+        Outcome::Rejected
+    } else {
+        Outcome::Clean
+    })
+}

@@ -75,41 +75,23 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
     let remote_refs = format!("refs/remotes/{remote}/*");
     let hide_globs = [remote_refs.as_str()];
     let remote_tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.old.clone()).collect();
-    let mut updates = Vec::with_capacity(lines.len());
-    for line in &lines {
-        let new_commits = match &line.new {
-            Some(new) => {
-                repo.commits_excluding(std::slice::from_ref(new), &hide_globs, &remote_tips)?
-            }
-            None => Vec::new(),
-        };
-        updates.push(RefUpdate {
-            name: line.name.clone(),
-            old: line.old.clone(),
-            new: line.new.clone(),
-            forced: is_forced(&repo, line)?,
-            new_commits,
-        });
-    }
+    let updates = lines
+        .iter()
+        .map(|l| {
+            repo.ref_update(
+                &l.name,
+                l.old.as_ref(),
+                l.new.as_ref(),
+                &hide_globs,
+                &remote_tips,
+                true,
+            )
+        })
+        .collect::<Result<Vec<RefUpdate>, _>>()?;
     let tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.new.clone()).collect();
     let commits = repo.commits_excluding(&tips, &hide_globs, &remote_tips)?;
     let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
     local::finish(&engine, &updates, &outcomes, opts.local.format, err)
-}
-
-/// True when the remote's old tip is not an ancestor of the pushed one. An old tip this
-/// repository does not have cannot be an ancestor of a local commit: forced.
-fn is_forced(repo: &Repo, line: &RefLine) -> Result<bool> {
-    let (Some(old), Some(new)) = (&line.old, &line.new) else {
-        return Ok(false);
-    };
-    if !repo.has_object(old)? {
-        return Ok(true);
-    }
-    match (repo.peel_to_commit(old)?, repo.peel_to_commit(new)?) {
-        (Some(old), Some(new)) => Ok(!repo.is_ancestor(&old, &new)?),
-        _ => Ok(old != new),
-    }
 }
 
 /// The pushed ref the pre-commit framework describes in `PRE_COMMIT_REMOTE_NAME`,

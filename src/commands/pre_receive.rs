@@ -15,11 +15,11 @@ use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
-use crate::git::Repo;
+use crate::git::{EXISTING_REFS, Repo};
 use crate::input::{self, InputError, RefLine};
 use crate::model::{ObjectId, RefUpdate};
 use crate::pipeline;
-use crate::report::{self, Format, RenderOptions};
+use crate::report::{Format, RenderOptions};
 use crate::rules_source::{self, RulesRequest, Trusted};
 
 /// The most stdin a hook reads: far more than any real push's ref lines.
@@ -62,17 +62,16 @@ pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) 
         opts.audit,
     );
     let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
-    let report = engine.report(&updates, &outcomes);
     let render = RenderOptions {
         color: false,
         hook: true,
     };
-    report::render(&report, opts.format, &render, err)?;
-    Ok(if report.rejected() {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    })
+    super::conclude(
+        &engine.report(&updates, &outcomes),
+        opts.format,
+        &render,
+        err,
+    )
 }
 
 /// Reads hook stdin as UTF-8 text, bounded.
@@ -101,31 +100,16 @@ fn open(opts: &PreReceiveOptions) -> Result<Repo> {
 pub fn ref_updates(repo: &Repo, lines: &[RefLine]) -> Result<Vec<RefUpdate>> {
     lines
         .iter()
-        .map(|line| {
-            let new_commits = match &line.new {
-                Some(new) => repo.new_commits(std::slice::from_ref(new))?,
-                None => Vec::new(),
-            };
-            let forced = match (&line.old, &line.new) {
-                (Some(old), Some(new)) => is_forced(repo, old, new)?,
-                _ => false,
-            };
-            Ok(RefUpdate {
-                name: line.name.clone(),
-                old: line.old.clone(),
-                new: line.new.clone(),
-                forced,
-                new_commits,
-            })
+        .map(|l| {
+            repo.ref_update(
+                &l.name,
+                l.old.as_ref(),
+                l.new.as_ref(),
+                EXISTING_REFS,
+                &[],
+                false,
+            )
         })
+        .map(|u| u.map_err(Into::into))
         .collect()
-}
-
-/// True when the old tip is not an ancestor of the new one (tags peeled to commits; a
-/// tip that is no commit at all counts as forced when it changes).
-fn is_forced(repo: &Repo, old: &ObjectId, new: &ObjectId) -> Result<bool> {
-    match (repo.peel_to_commit(old)?, repo.peel_to_commit(new)?) {
-        (Some(old), Some(new)) => Ok(!repo.is_ancestor(&old, &new)?),
-        _ => Ok(old != new),
-    }
 }

@@ -23,6 +23,7 @@ pub use diff::{DiffOptions, MergeDiff, RawChange};
 pub use local::Identities;
 pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
+pub use refs::EXISTING_REFS;
 
 use crate::model::{CommitFacts, Identity, ObjectId};
 

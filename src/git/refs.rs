@@ -10,7 +10,11 @@ use std::path::PathBuf;
 use git2::{ErrorCode, ObjectType, Oid};
 
 use super::{GitError, Repo};
-use crate::model::ObjectId;
+use crate::model::{ObjectId, RefUpdate};
+
+/// The refs whose commits a repository already has, for [`Repo::new_commits`]: its
+/// branches and tags, and nothing else.
+pub const EXISTING_REFS: &[&str] = &["refs/heads/*", "refs/tags/*"];
 
 impl Repo {
     /// The branch `HEAD` names (e.g. `refs/heads/main`), or `None` when HEAD is detached or
@@ -107,7 +111,7 @@ impl Repo {
     /// Only `refs/heads/*` and `refs/tags/*` count as "already there": pull-request,
     /// hidden or notes refs must not hide commits that were never checked.
     pub fn new_commits(&self, tips: &[ObjectId]) -> Result<Vec<ObjectId>, GitError> {
-        self.commits_excluding(tips, &["refs/heads/*", "refs/tags/*"], &[])
+        self.commits_excluding(tips, EXISTING_REFS, &[])
     }
 
     /// Commits reachable from `tips` but not from any ref matching `hide_globs` nor from
@@ -171,6 +175,50 @@ impl Repo {
                 .map_err(|e| git2_error("walking the new commits", e))
         })
         .collect()
+    }
+
+    /// One ref update as the checks see it: whether it is forced, and the commits its new
+    /// tip brings that are reachable from no ref matching `hide_globs` and from none of
+    /// `hide_ids` (see [`Repo::commits_excluding`]).
+    ///
+    /// `old_may_be_missing`: on a client (pre-push) the remote's old tip may be unknown
+    /// here, and then it cannot be an ancestor of anything local, so the update is forced.
+    /// On a server the old tip is the repository's own ref, and a missing one is an error.
+    pub fn ref_update(
+        &self,
+        name: &str,
+        old: Option<&ObjectId>,
+        new: Option<&ObjectId>,
+        hide_globs: &[&str],
+        hide_ids: &[ObjectId],
+        old_may_be_missing: bool,
+    ) -> Result<RefUpdate, GitError> {
+        let new_commits = match new {
+            Some(new) => self.commits_excluding(std::slice::from_ref(new), hide_globs, hide_ids)?,
+            None => Vec::new(),
+        };
+        let forced = match (old, new) {
+            (Some(old), _) if old_may_be_missing && !self.has_object(old)? => true,
+            (Some(old), Some(new)) => self.is_forced(old, new)?,
+            _ => false,
+        };
+        Ok(RefUpdate {
+            name: name.to_owned(),
+            old: old.cloned(),
+            new: new.cloned(),
+            forced,
+            new_commits,
+        })
+    }
+
+    /// True when moving a ref from `old` to `new` drops commits: the old tip is not an
+    /// ancestor of the new one (tags peeled); a tip that is no commit counts as forced
+    /// whenever it changes. A missing object is an error.
+    pub fn is_forced(&self, old: &ObjectId, new: &ObjectId) -> Result<bool, GitError> {
+        match (self.peel_to_commit(old)?, self.peel_to_commit(new)?) {
+            (Some(old), Some(new)) => Ok(!self.is_ancestor(&old, &new)?),
+            _ => Ok(old != new),
+        }
     }
 
     /// The bytes of `path` in the tree of `commit`, or `None` when the path is absent.
