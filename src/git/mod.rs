@@ -147,7 +147,10 @@ pub struct Repo {
 /// itself does not either; it saves ~40% of a diff walk).
 fn init_libgit2() {
     static ONCE: Once = Once::new();
-    ONCE.call_once(|| git2::opts::strict_hash_verification(false));
+    ONCE.call_once(|| {
+        git2::opts::strict_hash_verification(false);
+        git2::opts::enable_caching(false);
+    });
 }
 
 impl Repo {
