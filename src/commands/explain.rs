@@ -12,6 +12,7 @@ use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
 use crate::git::Repo;
+use crate::input::InputError;
 use crate::model::{FileChange, ObjectId};
 use crate::pipeline::{self, Judged};
 use crate::report::{Format, JsonViolation};
@@ -36,6 +37,13 @@ pub struct ExplainOptions {
 
 /// Explains each commit; exit 0 unless it could not check.
 pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
+    if !matches!(opts.format, Format::Text | Format::Json) {
+        return Err(InputError::Argument(format!(
+            "explain writes text or json, not {}",
+            opts.format
+        ))
+        .into());
+    }
     let repo = Repo::discover(&opts.dir)?;
     let trusted = opts.base.clone().map_or(Trusted::Head, Trusted::Revision);
     let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
@@ -57,9 +65,10 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
         .iter()
         .map(|id| pipeline::judge(&repo, &engine, id, true))
         .collect::<Result<Vec<Judged>>>()?;
-    match opts.format {
-        Format::Json => write_json(&in_force, &judged, out)?,
-        _ => write_text(&in_force, &judged, out)?,
+    if opts.format == Format::Json {
+        write_json(&in_force, &judged, out)?;
+    } else {
+        write_text(&in_force, &judged, out)?;
     }
     Ok(Outcome::Clean)
 }

@@ -287,4 +287,7 @@ fn explain_fails_closed_on_an_unknown_revision() {
     let out = repo.run(&["explain", "no-such-rev"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("no-such-rev"), "{}", stderr(&out));
+    let out = repo.run(&["explain", "--format", "sarif", "HEAD"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("text or json"), "{}", stderr(&out));
 }
