@@ -86,26 +86,26 @@ pub fn check_file_size(limit: u64, change: &FileChange) -> Option<Violation> {
 
 /// What one agent's commits add up to in one push.
 #[derive(Debug, Clone, Default)]
-pub struct PushTally {
+pub struct PushTally<'a> {
     /// New commits.
     pub commits: u64,
     /// Distinct paths.
-    pub paths: BTreeSet<String>,
+    pub paths: BTreeSet<&'a str>,
     /// Lines added plus deleted.
     pub lines: u64,
 }
 
-impl PushTally {
+impl<'a> PushTally<'a> {
     /// Adds one commit's outcome.
-    pub fn add(&mut self, outcome: &CommitOutcome) {
+    pub fn add(&mut self, outcome: &'a CommitOutcome) {
         self.commits += 1;
-        self.paths.extend(outcome.paths.iter().cloned());
+        self.paths.extend(outcome.paths.iter().map(String::as_str));
         self.lines += outcome.lines;
     }
 }
 
 /// Push-level violations of one agent's tally.
-pub fn check_push(limits: &Limits, tally: &PushTally, agent: Option<&str>) -> Vec<Violation> {
+pub fn check_push(limits: &Limits, tally: &PushTally<'_>, agent: Option<&str>) -> Vec<Violation> {
     let who = super::who(agent);
     let push = &limits.push;
     let measures = [

@@ -57,7 +57,8 @@ pub struct CommitOutcome {
     pub task: Option<String>,
     /// Its violations.
     pub violations: Vec<Violation>,
-    /// Paths it changed (both sides of renames), for push-wide `files`.
+    /// Paths it changed (both sides of renames), for push-wide `files`; empty when its
+    /// policy has no `push.files` limit.
     pub paths: BTreeSet<String>,
     /// Lines it changed, for push-wide `lines`.
     pub lines: u64,
@@ -156,10 +157,12 @@ impl<'r> Engine<'r> {
         found.extend(forbid::check(policy, facts, changes));
         found.extend(limits::check_commit(&policy.limits, changes));
 
-        outcome.paths = changes
-            .iter()
-            .flat_map(|c| c.paths().map(str::to_owned))
-            .collect();
+        if policy.limits.push.files.is_some() {
+            outcome.paths = changes
+                .iter()
+                .flat_map(|c| c.paths().map(str::to_owned))
+                .collect();
+        }
         outcome.lines = changes.iter().map(FileChange::line_total).sum();
         outcome.task = judged.task;
         outcome.violations = found
