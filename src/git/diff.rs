@@ -74,12 +74,22 @@ impl RawChange {
     /// The change as the checks see it. A path that is not UTF-8 is an error (no rule
     /// could judge it faithfully), never decoded lossily.
     pub fn into_file_change(self, commit: &ObjectId) -> Result<FileChange, GitError> {
+        self.into_file_change_or(|path_lossy| GitError::NonUtf8Path {
+            commit: commit.clone(),
+            path_lossy,
+        })
+    }
+
+    /// The change as the checks see it; a path that is not UTF-8 becomes
+    /// `non_utf8(path decoded lossily)`, an error that says where the change comes from.
+    pub(crate) fn into_file_change_or(
+        self,
+        non_utf8: impl Fn(String) -> GitError,
+    ) -> Result<FileChange, GitError> {
         let utf8 = |path: Option<Vec<u8>>| -> Result<Option<String>, GitError> {
             path.map(|p| {
-                String::from_utf8(p).map_err(|e| GitError::NonUtf8Path {
-                    commit: commit.clone(),
-                    path_lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                })
+                String::from_utf8(p)
+                    .map_err(|e| non_utf8(String::from_utf8_lossy(e.as_bytes()).into_owned()))
             })
             .transpose()
         };

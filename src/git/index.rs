@@ -124,22 +124,5 @@ impl Repo {
 
 /// A raw staged change with UTF-8 paths; a path that is not UTF-8 is an error.
 fn into_staged_change(change: RawChange) -> Result<FileChange, GitError> {
-    let utf8 = |path: Option<Vec<u8>>| -> Result<Option<String>, GitError> {
-        path.map(|p| {
-            String::from_utf8(p).map_err(|e| GitError::NonUtf8StagedPath {
-                path_lossy: String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            })
-        })
-        .transpose()
-    };
-    Ok(FileChange {
-        old_path: utf8(change.old_path)?,
-        new_path: utf8(change.new_path)?,
-        kind: change.kind,
-        old_mode: change.old_mode,
-        new_mode: change.new_mode,
-        lines: change.lines,
-        binary: change.binary,
-        new_size: change.new_size,
-    })
+    change.into_file_change_or(|path_lossy| GitError::NonUtf8StagedPath { path_lossy })
 }

@@ -712,3 +712,47 @@ fn with_no_range_check_lints_what_the_upstream_does_not_have() {
     assert_eq!(rule_ids(&json), ["path-scope"]);
     assert_eq!(json["checked"]["commits"], 1);
 }
+
+#[test]
+fn a_path_that_is_not_utf8_fails_closed_naming_commit_and_path() {
+    use std::os::unix::ffi::OsStrExt;
+    let repo = setup("paths: {allow: ['src/**']}", "");
+    let blob = {
+        let mut cmd = repo.git_cmd();
+        let out = cmd
+            .args(["hash-object", "-w", "--stdin"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .and_then(|mut child| {
+                use std::io::Write;
+                child.stdin.take().expect("stdin").write_all(b"x\n")?;
+                child.wait_with_output()
+            })
+            .expect("hash-object");
+        String::from_utf8(out.stdout)
+            .expect("hex")
+            .trim()
+            .to_owned()
+    };
+    let mut arg = format!("100644,{blob},src/").into_bytes();
+    arg.extend_from_slice(b"caf\xe9.rs");
+    let status = repo
+        .git_cmd()
+        .args(["update-index", "--add", "--cacheinfo"])
+        .arg(std::ffi::OsStr::from_bytes(&arg))
+        .status()
+        .expect("update-index");
+    assert!(status.success());
+    repo.git(&["commit", "-q", "-m", "Latin-1 name\n\nAgent: bot"]);
+    let id = repo.rev("HEAD");
+    let out = repo.run(&["check", "main..topic"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&id) && err.contains("not valid UTF-8"),
+        "{err}"
+    );
+    assert!(err.contains("src/caf"), "{err}");
+}
