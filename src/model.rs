@@ -141,6 +141,17 @@ impl LineStats {
     pub fn total(self) -> u64 {
         self.added + self.deleted
     }
+
+    /// The lines of several changes added up; binary files count zero.
+    pub fn sum<'a>(changes: impl IntoIterator<Item = &'a FileChange>) -> LineStats {
+        changes
+            .into_iter()
+            .filter_map(|c| c.lines)
+            .fold(LineStats::default(), |acc, l| LineStats {
+                added: acc.added + l.added,
+                deleted: acc.deleted + l.deleted,
+            })
+    }
 }
 
 /// One changed path of a commit, as the checks see it.

@@ -4,23 +4,14 @@
 use std::collections::BTreeSet;
 
 use super::CommitOutcome;
-use crate::model::{ChangeKind, FileChange};
+use crate::model::{ChangeKind, FileChange, LineStats};
 use crate::rules::Limits;
 use crate::violation::{RuleId, Violation};
 
 /// Commit-level and file-size violations of one commit's changes.
 pub fn check_commit(limits: &Limits, changes: &[FileChange]) -> Vec<Violation> {
     let mut found = Vec::new();
-    let added: u64 = changes
-        .iter()
-        .filter_map(|c| c.lines)
-        .map(|l| l.added)
-        .sum();
-    let deleted: u64 = changes
-        .iter()
-        .filter_map(|c| c.lines)
-        .map(|l| l.deleted)
-        .sum();
+    let LineStats { added, deleted } = LineStats::sum(changes);
     let commit = &limits.commit;
     let measures = [
         (

@@ -13,7 +13,7 @@ use crate::attribution::Actor;
 use crate::check::Engine;
 use crate::git::Repo;
 use crate::input::InputError;
-use crate::model::{FileChange, ObjectId};
+use crate::model::{FileChange, LineStats, ObjectId};
 use crate::pipeline::{self, Judged};
 use crate::report::{Format, JsonViolation};
 use crate::rules_source::{self, RulesInForce, RulesRequest, Trusted};
@@ -190,20 +190,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             "  task       {}",
             j.outcome.task.as_deref().unwrap_or("(none)")
         )?;
-        let added: u64 = j
-            .record
-            .changes
-            .iter()
-            .filter_map(|c| c.lines)
-            .map(|l| l.added)
-            .sum();
-        let deleted: u64 = j
-            .record
-            .changes
-            .iter()
-            .filter_map(|c| c.lines)
-            .map(|l| l.deleted)
-            .sum();
+        let LineStats { added, deleted } = LineStats::sum(&j.record.changes);
         writeln!(
             out,
             "  files      {} changed, +{added} -{deleted}",
