@@ -19,9 +19,7 @@ use super::Outcome;
 use super::local::{self, LocalOptions};
 use crate::Result;
 use crate::check::Engine;
-use crate::git::Repo;
 use crate::input::{InputError, clean_commit_message};
-use crate::rules_source::{self, Trusted};
 use crate::trailers;
 
 /// The largest message file read: far more than any real commit message.
@@ -30,9 +28,7 @@ const MAX_MESSAGE: u64 = 16 * 1024 * 1024;
 /// Runs the hook on the message in `file`; the report goes to `err`.
 pub fn run(opts: &LocalOptions, file: &Path, err: &mut dyn Write) -> Result<Outcome> {
     let text = read_message(file)?;
-    let repo = Repo::discover(&opts.dir)?;
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::Head)?;
-    let actor = local::actor(opts, &in_force.rules, false)?;
+    let (repo, in_force, actor) = local::open(opts, false)?;
     let engine = Engine::new(
         &in_force.rules,
         actor,

@@ -17,6 +17,7 @@ use crate::input::InputError;
 use crate::model::{CommitFacts, ObjectId, RefUpdate};
 use crate::report::{Format, RenderOptions};
 use crate::rules::Rules;
+use crate::rules_source::{self, RulesInForce, Trusted};
 
 /// The variable that names the acting agent when `--agent` is not given.
 pub const AGENT_VARIABLE: &str = "AGENTFENCE_AGENT";
@@ -63,6 +64,15 @@ impl LocalOptions {
             .filter(|v| !v.is_empty())
             .map(Path::new)
     }
+}
+
+/// What every local hook starts from: the repository, the rules committed at `HEAD` (never
+/// the working tree; else the embedded default), and the acting agent.
+pub fn open(opts: &LocalOptions, pushing: bool) -> Result<(Repo, RulesInForce, Actor)> {
+    let repo = Repo::discover(&opts.dir)?;
+    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::Head)?;
+    let actor = actor(opts, &in_force.rules, pushing)?;
+    Ok((repo, in_force, actor))
 }
 
 /// The local actor: the declared agent (which must be defined in the rules: a typo must

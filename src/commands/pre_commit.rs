@@ -15,15 +15,11 @@ use super::Outcome;
 use super::local::{self, LocalOptions};
 use crate::Result;
 use crate::check::Engine;
-use crate::git::Repo;
-use crate::rules_source::{self, Trusted};
 use crate::violation::{RuleId, Violation};
 
 /// Runs the hook; the report goes to `err`.
 pub fn run(opts: &LocalOptions, err: &mut dyn Write) -> Result<Outcome> {
-    let repo = Repo::discover(&opts.dir)?;
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::Head)?;
-    let actor = local::actor(opts, &in_force.rules, false)?;
+    let (repo, in_force, actor) = local::open(opts, false)?;
     let engine = Engine::new(
         &in_force.rules,
         actor,

@@ -26,11 +26,9 @@ use super::local::{self, LocalOptions};
 use super::pre_receive::read_stdin;
 use crate::Result;
 use crate::check::Engine;
-use crate::git::Repo;
 use crate::input::{self, InputError, RefLine};
 use crate::model::{ObjectId, RefUpdate};
 use crate::pipeline;
-use crate::rules_source::{self, Trusted};
 
 /// Options of `agentfence pre-push`.
 #[derive(Debug, Clone)]
@@ -62,9 +60,7 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
             None => return Ok(Outcome::Clean),
         },
     };
-    let repo = Repo::discover(&opts.local.dir)?;
-    let in_force = rules_source::load(&opts.local.rules, Some(&repo), &Trusted::Head)?;
-    let actor = local::actor(&opts.local, &in_force.rules, true)?;
+    let (repo, in_force, actor) = local::open(&opts.local, true)?;
     let engine = Engine::new(
         &in_force.rules,
         actor,
