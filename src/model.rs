@@ -172,7 +172,12 @@ pub struct FileChange {
     /// True when git would call either side binary (a NUL in its first 8,000 bytes).
     pub binary: bool,
     /// Size in bytes of the new blob (`None` for a deletion, a submodule, or when not read).
+    /// For a Git LFS pointer, the size the pointer names.
     pub new_size: Option<u64>,
+    /// What a reviewer must read (CONTRACT.md, `bytes`): for a text file the bytes of its
+    /// added and deleted lines, terminators included; for a binary file its old size plus
+    /// its new size (an LFS pointer counts the sizes it names); 0 for an identical rename.
+    pub bytes: u64,
 }
 
 impl FileChange {
@@ -198,13 +203,46 @@ impl FileChange {
     }
 }
 
+/// A tree entry that git's fsck refuses, or a path no rule can judge (CONTRACT.md,
+/// `bad-path`).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BadPath {
+    /// The path, decoded lossily where it is not UTF-8 (for messages only; reports escape it).
+    pub path: String,
+    /// What is wrong, e.g. "an entry named '.git'" or "entries out of order".
+    pub problem: String,
+    /// True when the problem is only that the path is not UTF-8: a `bad-path` for commits a
+    /// policy covers, harmless for unchecked ones. Every other problem is an fsck error and
+    /// a `bad-path` for every new commit.
+    pub non_utf8_only: bool,
+}
+
+/// What a commit is judged by, beyond what it says about itself.
+#[derive(Clone, PartialEq, Eq, Debug, Default)]
+pub struct CommitChanges {
+    /// What the commit is charged for, in git's path order: for a commit with one parent
+    /// (or none), its diff against it; for a two-parent merge, each path where the result
+    /// differs from git's automatic merge of the parents (remerge), plus every path the
+    /// automatic merge leaves conflicted (charged the larger of its remerge count and its
+    /// largest diff against a parent); for an octopus, every path that differs from any
+    /// parent, with its largest diff.
+    pub files: Vec<FileChange>,
+    /// Paths of a merge that are not charged but must pass the path rules: every path
+    /// whose entry equals that path's entry in none of the parents. Sorted, no duplicates;
+    /// may repeat paths of `files`.
+    pub also_checked: Vec<String>,
+    /// Tree entries git's fsck refuses, and paths that are not UTF-8, in the trees this
+    /// commit introduces.
+    pub bad_paths: Vec<BadPath>,
+}
+
 /// A commit with the changes the checks judge it by.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct CommitRecord {
     /// What the commit says about itself.
     pub facts: CommitFacts,
-    /// Its changes (for a merge: the paths that differ from every parent, against the first).
-    pub changes: Vec<FileChange>,
+    /// What it is judged by (empty when it was not diffed).
+    pub changes: CommitChanges,
 }
 
 /// One ref update of a push (or the target ref of a `check`).

@@ -8,7 +8,7 @@
 use crate::Result;
 use crate::check::{CommitOutcome, Engine};
 use crate::git::{DiffOptions, MergeDiff, Repo};
-use crate::model::{CommitRecord, FileChange, ObjectId};
+use crate::model::{CommitChanges, CommitRecord, ObjectId};
 use crate::trailers::{self, Trailer};
 
 /// How the checks diff a commit: a merge is charged only for what differs from every
@@ -41,7 +41,7 @@ pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool)
     let changes = if attribution.policy.is_some() || always_diff {
         read_changes(repo, id)?
     } else {
-        Vec::new()
+        CommitChanges::default()
     };
     let outcome = engine.check_commit(&facts, &trailers, attribution, &changes);
     Ok(Judged {
@@ -52,11 +52,16 @@ pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool)
 }
 
 /// The changes of one commit as the checks see them (UTF-8 paths, or an error).
-pub fn read_changes(repo: &Repo, id: &ObjectId) -> Result<Vec<FileChange>> {
+pub fn read_changes(repo: &Repo, id: &ObjectId) -> Result<CommitChanges> {
     let raw = repo.changes(id, &check_diff_options())?;
-    raw.into_iter()
+    let files = raw
+        .into_iter()
         .map(|c| c.into_file_change(id).map_err(Into::into))
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(CommitChanges {
+        files,
+        ..CommitChanges::default()
+    })
 }
 
 /// Judges many commits in parallel (`threads` 0: one per core); outcomes in input order.

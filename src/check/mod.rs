@@ -21,7 +21,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
 use crate::attribution::{self, Actor, Marker};
-use crate::model::{CommitFacts, FileChange, ObjectId, RefUpdate};
+use crate::model::{CommitChanges, CommitFacts, FileChange, ObjectId, RefUpdate};
 use crate::rules::{Enforcement, Policy, PolicyId, Rules};
 use crate::trailers::Trailer;
 use crate::violation::{Severity, Violation};
@@ -131,8 +131,9 @@ impl<'r> Engine<'r> {
         facts: &CommitFacts,
         trailers: &[Trailer],
         attribution: Attribution,
-        changes: &[FileChange],
+        changes: &CommitChanges,
     ) -> CommitOutcome {
+        let changes = &changes.files[..];
         let mut outcome = CommitOutcome {
             commit: facts.id.clone(),
             attribution,

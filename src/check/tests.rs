@@ -72,6 +72,15 @@ fn added(path: &str, lines: u64) -> FileChange {
         }),
         binary: false,
         new_size: Some(lines * 10),
+        bytes: lines * 10,
+    }
+}
+
+/// Changes for the engine from a list of files.
+fn files(list: &[FileChange]) -> CommitChanges {
+    CommitChanges {
+        files: list.to_vec(),
+        ..CommitChanges::default()
     }
 }
 
@@ -95,7 +104,7 @@ fn judge_at(
     let facts = facts(parents);
     let attribution = engine.attribute(&facts, trailers);
     engine
-        .check_commit(&facts, trailers, attribution, changes)
+        .check_commit(&facts, trailers, attribution, &files(changes))
         .violations
         .into_iter()
         .map(|v| v.rule)
@@ -130,6 +139,7 @@ fn a_rename_must_pass_at_both_paths() {
         lines: Some(LineStats::default()),
         binary: false,
         new_size: Some(3),
+        bytes: 3,
     };
     assert_eq!(
         judge(&r, &bot(&[]), 1, std::slice::from_ref(&rename)),
@@ -178,6 +188,7 @@ fn forbidden_changes_are_classified_as_git_records_them() {
         lines: Some(LineStats::default()),
         binary: false,
         new_size: Some(1),
+        bytes: 1,
     };
     assert_eq!(judge(&r, &bot(&[]), 1, &[chmod]), [RuleId::ModeChange]);
     let mut link = added("l", 1);
@@ -201,6 +212,7 @@ fn forbidden_changes_are_classified_as_git_records_them() {
         lines: None,
         binary: true,
         new_size: None,
+        bytes: 0,
     };
     assert_eq!(judge(&r, &bot(&[]), 1, &[gone]), []);
 }
@@ -296,9 +308,14 @@ fn push_limits_are_per_agent_and_refs_bind_pusher_and_owners() {
     let engine = Engine::new(&r, actor, NOW, false);
     let t = bot(&[]);
     let (f1, f2, f3) = (facts_of(1, 1), facts_of(2, 1), facts_of(3, 1));
-    let one = engine.check_commit(&f1, &t, engine.attribute(&f1, &t), &[added("a", 1)]);
-    let two = engine.check_commit(&f2, &t, engine.attribute(&f2, &t), &[added("b", 1)]);
-    let human = engine.check_commit(&f3, &[], engine.attribute(&f3, &[]), &[added("c", 1)]);
+    let one = engine.check_commit(&f1, &t, engine.attribute(&f1, &t), &files(&[added("a", 1)]));
+    let two = engine.check_commit(&f2, &t, engine.attribute(&f2, &t), &files(&[added("b", 1)]));
+    let human = engine.check_commit(
+        &f3,
+        &[],
+        engine.attribute(&f3, &[]),
+        &files(&[added("c", 1)]),
+    );
     let outcomes = [one, two, human];
     let updates = [
         RefUpdate {
@@ -336,11 +353,11 @@ fn audit_and_warn_make_every_violation_a_warning() {
     let engine = Engine::new(&r, Actor::default(), NOW, true);
     let f = facts(1);
     let t = bot(&[]);
-    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &[added("x", 1)]);
+    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &files(&[added("x", 1)]));
     assert_eq!(out.violations[0].severity, Severity::Warning);
     let r = rules("paths: {allow: ['src/**']}\nenforcement: warn", "");
     let engine = Engine::new(&r, Actor::default(), NOW, false);
-    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &[added("x", 1)]);
+    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &files(&[added("x", 1)]));
     assert_eq!(out.violations[0].severity, Severity::Warning);
     let report = Report {
         violations: out.violations,

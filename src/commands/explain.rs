@@ -130,6 +130,7 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             files: j
                 .record
                 .changes
+                .files
                 .iter()
                 .map(|c| JsonFile {
                     path: c.path(),
@@ -190,13 +191,13 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             "  task       {}",
             j.outcome.task.as_deref().unwrap_or("(none)")
         )?;
-        let LineStats { added, deleted } = LineStats::sum(&j.record.changes);
+        let LineStats { added, deleted } = LineStats::sum(&j.record.changes.files);
         writeln!(
             out,
             "  files      {} changed, +{added} -{deleted}",
-            j.record.changes.len()
+            j.record.changes.files.len()
         )?;
-        for c in &j.record.changes {
+        for c in &j.record.changes.files {
             let stat = match c.lines {
                 Some(l) => format!("+{} -{}", l.added, l.deleted),
                 None => "binary".to_owned(),

@@ -58,6 +58,8 @@ pub struct RawChange {
     pub binary: bool,
     /// Size in bytes of the new blob (`None` for a deletion or a submodule).
     pub new_size: Option<u64>,
+    /// What a reviewer must read (see [`crate::model::FileChange::bytes`]).
+    pub bytes: u64,
     pub(crate) old_id: Option<git2::Oid>,
     pub(crate) new_id: Option<git2::Oid>,
 }
@@ -102,6 +104,7 @@ impl RawChange {
             lines: self.lines,
             binary: self.binary,
             new_size: self.new_size,
+            bytes: self.bytes,
         })
     }
 }
@@ -344,6 +347,7 @@ impl<'r> Walker<'r> {
             lines: None,
             binary: false,
             new_size: None,
+            bytes: 0,
             old_id: old.map(|s| s.id),
             new_id: new.map(|s| s.id),
         });

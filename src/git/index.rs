@@ -16,7 +16,7 @@ use git2::{Delta, ErrorCode};
 
 use super::diff::{self, DiffOptions, MergeDiff, RawChange};
 use super::{GitError, Repo};
-use crate::model::{ChangeKind, FileChange, FileMode};
+use crate::model::{ChangeKind, CommitChanges, FileChange, FileMode};
 
 /// How the staged change is diffed: exact renames, line counts (as the checks need).
 const STAGED_DIFF: DiffOptions = DiffOptions {
@@ -32,7 +32,7 @@ impl Repo {
     /// The changes staged for the next commit: the index (`index_file`, else the
     /// repository's index) against the tree of `HEAD`, or against the empty tree when
     /// `HEAD` is unborn. In path order, exact renames paired, with line counts.
-    pub fn staged_changes(&self, index_file: Option<&Path>) -> Result<Vec<FileChange>, GitError> {
+    pub fn staged_changes(&self, index_file: Option<&Path>) -> Result<CommitChanges, GitError> {
         let repo = self.git2();
         let head_tree = match repo.head() {
             Ok(head) => Some(head.peel_to_tree().map_err(|source| GitError::Git2 {
@@ -109,6 +109,7 @@ impl Repo {
                 lines: None,
                 binary: false,
                 new_size: None,
+                bytes: 0,
                 old_id: old.as_ref().map(|s| s.2),
                 new_id: new.as_ref().map(|s| s.2),
             });
@@ -118,7 +119,14 @@ impl Repo {
         for change in &mut changes {
             self.fill_stats(change, &STAGED_DIFF, &mut line_diff, CONTEXT)?;
         }
-        changes.into_iter().map(into_staged_change).collect()
+        let files = changes
+            .into_iter()
+            .map(into_staged_change)
+            .collect::<Result<Vec<FileChange>, GitError>>()?;
+        Ok(CommitChanges {
+            files,
+            ..CommitChanges::default()
+        })
     }
 }
 
