@@ -20,8 +20,10 @@ use crate::trailers::Trailer;
 /// What is known about who is acting, beyond the commit itself.
 #[derive(Debug, Clone, Default)]
 pub struct Actor {
-    /// The authenticated pusher (server) or `None` where unknown.
-    pub pusher: Option<String>,
+    /// The authenticated pushers (server: one; CI: the pull request's author and the run's
+    /// actors); empty where unknown. Compared with agents' `pusher` names ASCII
+    /// case-insensitively, as forges treat user names.
+    pub pushers: Vec<String>,
     /// Environment variables visible to a local hook; empty on a server.
     pub env: Vec<(String, String)>,
     /// An agent named explicitly (`--agent`, `AGENTFENCE_AGENT`); local hooks only.
@@ -136,9 +138,13 @@ fn actor_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
     {
         return Some(Marker::Declared(name.clone()));
     }
-    if let Some(pusher) = &actor.pusher
-        && agent.matcher.pusher.iter().any(|p| p == pusher)
-    {
+    if let Some(pusher) = actor.pushers.iter().find(|pusher| {
+        agent
+            .matcher
+            .pusher
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(pusher))
+    }) {
         return Some(Marker::Pusher(pusher.clone()));
     }
     agent

@@ -1,6 +1,7 @@
 //! The `agentfence` binary: parses arguments, calls one library command, and maps the
-//! outcome to an exit code (0 clean, 1 rejected, 2 could not check). A closed stdout is
-//! success; every other error is one `agentfence: ...` line per problem on stderr.
+//! outcome to an exit code (0 clean, 1 rejected, 2 could not check). The verdict is fixed
+//! before anything is written and no write error lowers it; every error is one
+//! `agentfence: ...` line per problem on stderr.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -92,9 +93,10 @@ enum Command {
         /// The branch the series is meant for, checked against the policies' `refs`.
         #[arg(long = "ref", value_name = "REF")]
         target_ref: Option<String>,
-        /// The authenticated identity pushing the series (else AGENTFENCE_PUSHER).
+        /// An authenticated identity involved in the series, e.g. a pull request's author
+        /// and the run's actors (repeatable; else AGENTFENCE_PUSHER).
         #[arg(long, value_name = "NAME")]
-        pusher: Option<String>,
+        pusher: Vec<String>,
         /// Revision ranges, as `git rev-list` takes them.
         #[arg(value_name = "RANGE", allow_hyphen_values = true)]
         ranges: Vec<String>,
@@ -184,9 +186,9 @@ enum Command {
         /// The revision whose committed rules are trusted (default: HEAD).
         #[arg(long, value_name = "REV")]
         base: Option<String>,
-        /// The authenticated pusher to assume.
+        /// An authenticated pusher to assume (repeatable).
         #[arg(long, value_name = "NAME")]
-        pusher: Option<String>,
+        pusher: Vec<String>,
         /// Commits (or ranges) to explain.
         #[arg(value_name = "REV", required = true, allow_hyphen_values = true)]
         revisions: Vec<String>,
@@ -226,7 +228,13 @@ fn main() -> ExitCode {
     let mut out = stdout.lock();
     let result = run(cli.command, dir, color, &mut out);
     let flushed = out.flush();
-    exit_code(result.and_then(|outcome| flushed.map(|()| outcome).map_err(Into::into)))
+    exit_code(match (result, flushed) {
+        // A rejection stands whatever happened to its report.
+        (Ok(Outcome::Rejected), _) => Ok(Outcome::Rejected),
+        (Ok(outcome), Ok(())) => Ok(outcome),
+        (Ok(_), Err(e)) => Err(e.into()),
+        (Err(e), _) => Err(e),
+    })
 }
 
 fn run(
@@ -246,11 +254,15 @@ fn run(
             pusher,
             ranges,
         } => {
-            let pusher = pusher.or_else(|| {
+            let pushers = if pusher.is_empty() {
                 std::env::var("AGENTFENCE_PUSHER")
                     .ok()
                     .filter(|p| !p.is_empty())
-            });
+                    .into_iter()
+                    .collect()
+            } else {
+                pusher
+            };
             let opts = commands::check::CheckOptions {
                 dir,
                 rules: judge.rules_request(),
@@ -260,7 +272,7 @@ fn run(
                 format: judge.format,
                 color,
                 audit: judge.audit,
-                pusher,
+                pushers,
                 threads: judge.threads,
             };
             commands::check::run(&opts, out)
@@ -354,7 +366,7 @@ fn run(
                 dir,
                 rules: RulesRequest::from_env(rules),
                 base,
-                pusher,
+                pushers: pusher,
                 revisions,
                 format,
             };
@@ -391,14 +403,13 @@ fn parse_time(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("not an RFC 3339 time: {e}"))
 }
 
-/// Maps a command's result to the contract's exit status; a closed stdout is success.
+/// Maps a command's result to the contract's exit status. The exit code is the verdict: a
+/// write error (a closed pipe included) never lowers it, unlike a search tool's "a broken
+/// pipe is success" — a gate whose report cannot be written still rejects.
 fn exit_code(result: agentfence::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Rejected) => ExitCode::from(1),
-        Err(agentfence::Error::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => {
-            ExitCode::SUCCESS
-        }
         Err(e) => {
             let mut err = io::stderr().lock();
             for line in e.to_string().lines() {

@@ -301,7 +301,7 @@ fn push_limits_are_per_agent_and_refs_bind_pusher_and_owners() {
         "",
     );
     let actor = Actor {
-        pusher: None,
+        pushers: Vec::new(),
         pushing: true,
         ..Actor::default()
     };

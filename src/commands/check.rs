@@ -39,7 +39,7 @@ pub struct CheckOptions {
     /// Report every violation as a warning and exit 0.
     pub audit: bool,
     /// The authenticated pusher, when the series is being pushed by someone known.
-    pub pusher: Option<String>,
+    pub pushers: Vec<String>,
     /// Worker threads (0: one per core).
     pub threads: usize,
 }
@@ -65,8 +65,8 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
     let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
     let commits = repo.resolve_range(&ranges)?;
     let actor = Actor {
-        pushing: opts.pusher.is_some(),
-        pusher: opts.pusher.clone(),
+        pushing: !opts.pushers.is_empty(),
+        pushers: opts.pushers.clone(),
         ..Actor::default()
     };
     let engine = Engine::new(

@@ -28,7 +28,7 @@ pub struct ExplainOptions {
     /// `--base REV`: the revision whose committed rules are trusted (default HEAD).
     pub base: Option<String>,
     /// The authenticated pusher to assume.
-    pub pusher: Option<String>,
+    pub pushers: Vec<String>,
     /// Commits (`REV`) or ranges (`A..B`).
     pub revisions: Vec<String>,
     /// `text` or `json`.
@@ -56,8 +56,8 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
         }
     }
     let actor = Actor {
-        pushing: opts.pusher.is_some(),
-        pusher: opts.pusher.clone(),
+        pushing: !opts.pushers.is_empty(),
+        pushers: opts.pushers.clone(),
         ..Actor::default()
     };
     let engine = Engine::new(&in_force.rules, actor, OffsetDateTime::now_utc(), false);

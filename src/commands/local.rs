@@ -94,7 +94,7 @@ pub fn actor(opts: &LocalOptions, rules: &Rules, pushing: bool) -> Result<Actor>
         .into());
     }
     Ok(Actor {
-        pusher: None,
+        pushers: Vec::new(),
         env: opts.env.clone(),
         declared_agent: declared,
         pushing,

@@ -51,7 +51,7 @@ pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) 
     let tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.new.clone()).collect();
     let commits = repo.new_commits(&tips)?;
     let actor = Actor {
-        pusher: opts.pusher.clone(),
+        pushers: opts.pusher.iter().cloned().collect(),
         pushing: true,
         ..Actor::default()
     };
