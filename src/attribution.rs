@@ -1,4 +1,4 @@
-//! Who made a commit: the first agent of the rules whose markers hold.
+//! Who made a commit: every agent whose authenticated identity or markers hold.
 //!
 //! Markers, any one of which is enough (CONTRACT.md, `match`):
 //! - a trailer whose key equals the agent's key (ASCII case-insensitively, as git's
@@ -9,7 +9,11 @@
 //! - an environment marker (`VAR` or `VAR=VALUE`), for local hooks only, where the agent's
 //!   own shell runs git.
 //!
-//! Agents are tried in file order; the first whose match holds owns the commit.
+//! - a principal of a good signature matching the agent's `signer` patterns.
+//!
+//! Authenticated identity (pusher, signer) outranks what the commit says and never
+//! launders it: a commit's owners are a set ([`owners`]), and it must pass every owner's
+//! policy.
 
 use std::fmt;
 
@@ -53,6 +57,8 @@ pub enum Marker {
     Env(String),
     /// Named explicitly with `--agent` or `AGENTFENCE_AGENT`.
     Declared(String),
+    /// A principal of the commit's good signature.
+    Signer(String),
 }
 
 impl fmt::Display for Marker {
@@ -64,11 +70,12 @@ impl fmt::Display for Marker {
             Marker::Pusher(name) => write!(f, "pusher {name}"),
             Marker::Env(var) => write!(f, "environment {var}"),
             Marker::Declared(name) => write!(f, "declared agent {name}"),
+            Marker::Signer(principal) => write!(f, "signed by {principal}"),
         }
     }
 }
 
-/// The owner of a commit and the marker that made it so.
+/// An agent that owns a commit, and the marker that made it so.
 #[derive(Debug, Clone)]
 pub struct Ownership<'r> {
     /// The owning agent.
@@ -77,27 +84,60 @@ pub struct Ownership<'r> {
     pub marker: Marker,
 }
 
-/// The first agent, in file order, whose markers hold for this commit and actor.
-pub fn owner<'r>(
+/// Every agent that owns a commit, in the contract's order (CONTRACT.md, "Authenticated
+/// identity outranks what a commit says about itself"): (1) the agent whose `pusher` (or,
+/// in a local hook, the declared agent) is acting, for a commit that is `new` in this push;
+/// (2) the agent whose `signer` patterns match a principal of the commit's good signature;
+/// (3) the first agent, in file order, whose trailer, author, committer or env markers
+/// match. Each agent appears once. A commit must pass the policy of every owner, so a claim
+/// can add a policy but never remove one.
+pub fn owners<'r>(
     rules: &'r Rules,
     facts: &CommitFacts,
     trailers: &[Trailer],
     actor: &Actor,
-) -> Option<Ownership<'r>> {
-    rules.agents.iter().find_map(|agent| {
+    new: bool,
+    signer_principals: &[String],
+) -> Vec<Ownership<'r>> {
+    let mut found: Vec<Ownership<'r>> = Vec::new();
+    let mut add = |o: Ownership<'r>| {
+        if !found.iter().any(|f| f.agent.name == o.agent.name) {
+            found.push(o);
+        }
+    };
+    if new && let Some(acting) = acting_agent(rules, actor) {
+        add(acting);
+    }
+    if let Some(o) = rules.agents.iter().find_map(|agent| {
+        signer_marker(&agent.matcher, signer_principals).map(|marker| Ownership { agent, marker })
+    }) {
+        add(o);
+    }
+    if let Some(o) = rules.agents.iter().find_map(|agent| {
         commit_marker(&agent.matcher, facts, trailers)
-            .or_else(|| actor_marker(agent, actor))
+            .or_else(|| env_marker(agent, actor))
             .map(|marker| Ownership { agent, marker })
-    })
+    }) {
+        add(o);
+    }
+    found
 }
 
-/// The first agent whose actor markers (pusher, environment, declaration) hold, if any:
-/// who is acting when there is no commit yet (pre-commit) or for ref rules.
+/// Who is acting: the first agent, in file order, named by the actor's identity (the
+/// declared agent of a local hook, or a pusher name, ASCII case-insensitively), else the
+/// first whose env markers hold (local hooks only: a server sees no environment). The
+/// acting agent owns every new commit of its push, and its policy binds every ref update.
 pub fn acting_agent<'r>(rules: &'r Rules, actor: &Actor) -> Option<Ownership<'r>> {
-    rules
+    let by_identity = rules
         .agents
         .iter()
-        .find_map(|agent| actor_marker(agent, actor).map(|marker| Ownership { agent, marker }))
+        .find_map(|agent| identity_marker(agent, actor).map(|marker| Ownership { agent, marker }));
+    by_identity.or_else(|| {
+        rules
+            .agents
+            .iter()
+            .find_map(|agent| env_marker(agent, actor).map(|marker| Ownership { agent, marker }))
+    })
 }
 
 /// The agents whose markers appear in a commit message alone (commit-msg hook): trailers.
@@ -132,27 +172,41 @@ fn trailer_marker(matcher: &Matcher, trailers: &[Trailer]) -> Option<Marker> {
     })
 }
 
-fn actor_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
+fn identity_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
     if let Some(name) = &actor.declared_agent
         && *name == agent.name
     {
         return Some(Marker::Declared(name.clone()));
     }
-    if let Some(pusher) = actor.pushers.iter().find(|pusher| {
-        agent
-            .matcher
-            .pusher
-            .iter()
-            .any(|p| p.eq_ignore_ascii_case(pusher))
-    }) {
-        return Some(Marker::Pusher(pusher.clone()));
-    }
+    actor
+        .pushers
+        .iter()
+        .find(|pusher| {
+            agent
+                .matcher
+                .pusher
+                .iter()
+                .any(|p| p.eq_ignore_ascii_case(pusher))
+        })
+        .map(|pusher| Marker::Pusher(pusher.clone()))
+}
+
+fn env_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
     agent
         .matcher
         .env
         .iter()
         .find(|m| env_holds(m, &actor.env))
         .map(|m| Marker::Env(m.var.clone()))
+}
+
+/// The first of `principals` (of a good signature) that one of the matcher's `signer`
+/// patterns matches.
+fn signer_marker(matcher: &Matcher, principals: &[String]) -> Option<Marker> {
+    principals
+        .iter()
+        .find(|p| matcher.signer.iter().any(|pattern| pattern.is_match(p)))
+        .map(|p| Marker::Signer(p.clone()))
 }
 
 fn env_holds(marker: &EnvMarker, env: &[(String, String)]) -> bool {

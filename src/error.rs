@@ -17,6 +17,9 @@ pub enum Error {
     /// `install` could not install (a foreign hook, an unwritable file).
     #[error(transparent)]
     Install(#[from] crate::commands::install::InstallError),
+    /// The engine was handed an incomplete picture (a bug; it fails closed).
+    #[error(transparent)]
+    Unattributed(#[from] crate::check::Unattributed),
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

@@ -75,6 +75,9 @@ impl LocalArgs {
             rules: RulesRequest::from_env(self.rules),
             agent: self.agent,
             env: process_env(),
+            index_file: std::env::var_os("GIT_INDEX_FILE")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             format: self.format,
             audit: self.audit,
         }
@@ -275,7 +278,8 @@ fn run(
                 pushers,
                 threads: judge.threads,
             };
-            commands::check::run(&opts, out)
+            let mut err = io::stderr().lock();
+            commands::check::run(&opts, out, &mut err)
         }
         Command::PreReceive { judge, pusher } => {
             let opts = commands::pre_receive::PreReceiveOptions {
@@ -390,10 +394,17 @@ fn run(
     }
 }
 
-/// The process environment (variables that are not UTF-8 are left out).
+/// The process environment. Names and values that are not UTF-8 are kept, decoded lossily:
+/// dropping them would let a marker like `CLAUDECODE=<invalid UTF-8>` go unseen. (Paths
+/// taken from the environment, such as `GIT_INDEX_FILE`, are read as raw `OsString`s.)
 fn process_env() -> Vec<(String, String)> {
     std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
         .collect()
 }
 

@@ -256,8 +256,13 @@ pub struct RefUpdate {
     pub new: Option<ObjectId>,
     /// True when the old tip is not an ancestor of the new one (both present).
     pub forced: bool,
-    /// The new commits this update brings into the repository, as commit ids.
-    pub new_commits: Vec<ObjectId>,
+    /// Every commit the update brings onto the ref, new to the repository or not:
+    /// `old..new`, or for a created ref the commits not reachable from the default branch's
+    /// tip before the push. Their owners' policies bind the update.
+    pub brought: Vec<ObjectId>,
+    /// False when the new value is not a commit once annotated tags are peeled (a tree or a
+    /// blob, which no path rule sees). True for a deletion.
+    pub target_is_commit: bool,
 }
 
 impl RefUpdate {

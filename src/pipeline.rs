@@ -6,7 +6,9 @@
 //! memory is bounded by the commits in flight, not by the length of the range.
 
 use crate::Result;
-use crate::check::{CommitOutcome, Engine};
+use std::collections::HashMap;
+
+use crate::check::{Attribution, CommitOutcome, Engine};
 use crate::git::{DiffOptions, MergeDiff, Repo};
 use crate::model::{CommitChanges, CommitRecord, ObjectId};
 use crate::trailers::{self, Trailer};
@@ -37,8 +39,8 @@ pub struct Judged {
 pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool) -> Result<Judged> {
     let facts = repo.commit_facts(id)?;
     let trailers = trailers::parse(&facts.message);
-    let attribution = engine.attribute(&facts, &trailers);
-    let changes = if attribution.policy.is_some() || always_diff {
+    let attribution = engine.attribute(&facts, &trailers, true);
+    let changes = if attribution.is_covered() || always_diff {
         read_changes(repo, id)?
     } else {
         CommitChanges::default()
@@ -62,6 +64,22 @@ pub fn read_changes(repo: &Repo, id: &ObjectId) -> Result<CommitChanges> {
         files,
         ..CommitChanges::default()
     })
+}
+
+/// Who owns each of `ids`, commits already in the repository that a ref update brings
+/// (their facts and trailers only; no diff), read in parallel.
+pub fn attribute_all(
+    repo: &Repo,
+    engine: &Engine<'_>,
+    ids: &[ObjectId],
+    threads: usize,
+) -> Result<HashMap<ObjectId, Attribution>> {
+    let attributed = crate::git::par_map_commits(&repo.location(), ids, threads, |repo, id| {
+        let facts = repo.commit_facts(id)?;
+        let trailers = trailers::parse(&facts.message);
+        Ok::<_, crate::Error>((id.clone(), engine.attribute(&facts, &trailers, false)))
+    })?;
+    Ok(attributed.into_iter().collect())
 }
 
 /// Judges many commits in parallel (`threads` 0: one per core); outcomes in input order.

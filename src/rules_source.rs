@@ -49,13 +49,13 @@ pub enum RulesOrigin {
 impl fmt::Display for RulesOrigin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RulesOrigin::Flag(p) => write!(f, "{} (--rules)", p.display()),
-            RulesOrigin::Env(p) => write!(f, "{} (AGENTFENCE_RULES)", p.display()),
-            RulesOrigin::GitConfig(p) => write!(f, "{} (git config agentfence.rules)", p.display()),
-            RulesOrigin::Committed { revision, commit } => {
-                write!(f, "{RULES_FILE_PATH} at {revision} ({})", commit.short())
+            RulesOrigin::Flag(p) | RulesOrigin::Env(p) | RulesOrigin::GitConfig(p) => {
+                write!(f, "{}", p.display())
             }
-            RulesOrigin::Embedded => f.write_str("the embedded default rules"),
+            RulesOrigin::Committed { commit, .. } => {
+                write!(f, "{RULES_FILE_PATH} at {}", &commit.as_str()[..7])
+            }
+            RulesOrigin::Embedded => f.write_str("embedded default"),
         }
     }
 }
@@ -95,29 +95,87 @@ pub fn load(
     repo: Option<&Repo>,
     trusted: &Trusted,
 ) -> Result<RulesInForce> {
+    if let Some(in_force) = load_outside(request, repo)? {
+        return Ok(in_force);
+    }
+    match repo {
+        Some(repo) => load_committed(repo, trusted_commit(repo, trusted)?),
+        None => Ok(embedded()),
+    }
+}
+
+/// The rules from sources 1–3, which name a file outside the commits: `--rules FILE`,
+/// `AGENTFENCE_RULES`, git config `agentfence.rules`. `None` when none is set.
+pub fn load_outside(request: &RulesRequest, repo: Option<&Repo>) -> Result<Option<RulesInForce>> {
     if let Some(path) = &request.flag {
-        return from_file(path, RulesOrigin::Flag(path.clone()));
+        return from_file(path, RulesOrigin::Flag(path.clone())).map(Some);
     }
     if let Some(path) = &request.env {
-        return from_file(path, RulesOrigin::Env(path.clone()));
+        return from_file(path, RulesOrigin::Env(path.clone())).map(Some);
     }
-    if let Some(repo) = repo {
-        if let Some(path) = repo.config_path("agentfence.rules")? {
-            return from_file(&path, RulesOrigin::GitConfig(path.clone()));
-        }
-        if let Some((revision, commit)) = trusted_commit(repo, trusted)?
-            && let Some(bytes) = repo.read_file_at(&commit, RULES_FILE_PATH, MAX_RULES_SIZE)?
-        {
-            let origin = RulesOrigin::Committed { revision, commit };
-            let label = origin.to_string();
-            let rules = rules::load_bytes(bytes, &label)?;
-            return Ok(RulesInForce { rules, origin });
-        }
+    if let Some(repo) = repo
+        && let Some(path) = repo.config_path("agentfence.rules")?
+    {
+        return from_file(&path, RulesOrigin::GitConfig(path.clone())).map(Some);
     }
-    Ok(RulesInForce {
+    Ok(None)
+}
+
+/// The rules committed at `trusted` (a revision's name and commit): its `.agentfence.yaml`,
+/// else the embedded default (also when there is no such commit yet: an empty repository).
+pub fn load_committed(repo: &Repo, trusted: Option<(String, ObjectId)>) -> Result<RulesInForce> {
+    if let Some((revision, commit)) = trusted
+        && let Some(bytes) = repo.read_file_at(&commit, RULES_FILE_PATH, MAX_RULES_SIZE)?
+    {
+        // Errors name the revision as well as the commit, so the fix is easy to find.
+        let label = format!("{RULES_FILE_PATH} at {revision} ({})", commit.short());
+        let origin = RulesOrigin::Committed { revision, commit };
+        let rules = rules::load_bytes(bytes, &label)?;
+        return Ok(RulesInForce { rules, origin });
+    }
+    Ok(embedded())
+}
+
+/// The embedded default rules.
+fn embedded() -> RulesInForce {
+    RulesInForce {
         rules: rules::default_rules(),
         origin: RulesOrigin::Embedded,
-    })
+    }
+}
+
+/// A one-line warning when the rules in force come from a committed revision and the
+/// working tree's `.agentfence.yaml` differs from them (an uncommitted edit is not in
+/// force); `None` otherwise, and in a bare repository.
+pub fn worktree_warning(repo: &Repo, in_force: &RulesInForce) -> Result<Option<String>> {
+    let (committed, revision) = match &in_force.origin {
+        RulesOrigin::Committed { revision, commit } => (
+            repo.read_file_at(commit, RULES_FILE_PATH, MAX_RULES_SIZE)?,
+            format!("{revision} ({})", commit.short()),
+        ),
+        RulesOrigin::Embedded => (None, "no commit (the embedded default rules)".to_owned()),
+        _ => return Ok(None),
+    };
+    let Some(workdir) = repo.workdir() else {
+        return Ok(None);
+    };
+    let on_disk = match std::fs::read(workdir.join(RULES_FILE_PATH)) {
+        Ok(bytes) => Some(bytes),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(_) => Some(Vec::new()),
+    };
+    Ok((on_disk != committed).then(|| {
+        format!(
+            "warning: the working tree's {RULES_FILE_PATH} differs from the rules in force, which are those committed at {revision}; commit it (and get it reviewed) for it to take effect"
+        )
+    }))
+}
+
+/// The default branch's name and tip, as `pre-receive` trusts it: `None` in an empty
+/// repository; an error when HEAD names no branch, or names a missing one while other
+/// branches exist (its real rules would be silently skipped).
+pub fn default_branch_tip(repo: &Repo) -> Result<Option<(String, ObjectId)>> {
+    trusted_commit(repo, &Trusted::DefaultBranchTip)
 }
 
 fn from_file(path: &Path, origin: RulesOrigin) -> Result<RulesInForce> {

@@ -113,6 +113,9 @@ rule_ids! {
     ModeChange => "mode-change",
         "The actor may not change a file's mode or add an executable file.",
         "keep the file's mode (git update-index --chmod=-x PATH), or leave it to a human";
+    RefTarget => "ref-target",
+        "An agent may only point a ref at a commit (annotated tags peeled), never at a tree or a blob.",
+        "point the ref at a commit (git tag -a NAME COMMIT), or leave such refs to a human";
 }
 
 impl fmt::Display for RuleId {
@@ -212,6 +215,6 @@ mod tests {
             );
             assert!(!rule.help().is_empty() && !rule.summary().is_empty());
         }
-        assert_eq!(seen.len(), 24);
+        assert_eq!(seen.len(), 25);
     }
 }

@@ -16,13 +16,17 @@ pub mod paths;
 pub mod refs;
 pub mod task;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use time::OffsetDateTime;
 
 use crate::attribution::{self, Actor, Marker};
 use crate::model::{CommitChanges, CommitFacts, FileChange, ObjectId, RefUpdate};
 use crate::rules::{Enforcement, Policy, PolicyId, Rules};
+
+/// A policy bound to a ref update: the policy, the agent it binds for, and whether it is an
+/// agent policy.
+type Binding = (PolicyId, Option<String>, bool);
 use crate::trailers::Trailer;
 use crate::violation::{Severity, Violation};
 
@@ -35,15 +39,98 @@ pub struct Engine<'r> {
     audit: bool,
 }
 
-/// Who owns a commit, under which policy (before its changes are read).
+/// One agent owning a commit, with the policy it answers to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Owner {
+    /// The agent's name.
+    pub agent: String,
+    /// The marker that made it an owner.
+    pub marker: Marker,
+    /// Its policy.
+    pub policy: PolicyId,
+}
+
+/// How a commit is judged when no agent owns it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unowned {
+    /// A good signature by a `signatures.humans` principal: `default_policy`.
+    HumanSigned,
+    /// Neither an agent's nor signed by a human, under `signatures.unverified_policy`: an
+    /// agent policy (the rules files are denied to it, its `refs` bind).
+    Unverified,
+    /// `default_policy`, or unchecked when there is none.
+    Default,
+}
+
+/// Who owns a commit and which policies it must pass (before its changes are read).
 #[derive(Debug, Clone)]
 pub struct Attribution {
-    /// The owning agent's name, if an agent owns it.
-    pub agent: Option<String>,
-    /// The marker that made it the agent's.
-    pub marker: Option<Marker>,
-    /// The policy that applies: the agent's, or `default_policy`; `None` means unchecked.
-    pub policy: Option<PolicyId>,
+    /// The agents owning it, in the contract's order (pusher, signer, markers); the first
+    /// is the commit's owner in reports. Empty when no agent owns it.
+    pub owners: Vec<Owner>,
+    /// When `owners` is empty: how it is judged.
+    pub unowned: Unowned,
+    /// When `owners` is empty: the policy it is judged by; `None` means unchecked.
+    pub fallback: Option<PolicyId>,
+}
+
+/// One policy a commit must pass, and for whom.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PolicyCheck<'a> {
+    /// The policy.
+    pub policy: PolicyId,
+    /// The agent it is checked for (`None`: a commit no agent owns).
+    pub agent: Option<&'a str>,
+    /// True for agent policies (owners' and `unverified_policy`): the rules file and the
+    /// files the rules name are denied to them whatever they say, and their `refs` bind.
+    pub agent_like: bool,
+}
+
+impl Attribution {
+    /// The commit's owner in reports: its first owning agent.
+    pub fn agent(&self) -> Option<&str> {
+        self.owners.first().map(|o| o.agent.as_str())
+    }
+
+    /// The marker that made the first owner the owner.
+    pub fn marker(&self) -> Option<&Marker> {
+        self.owners.first().map(|o| &o.marker)
+    }
+
+    /// The policy reports name: the first owner's, else the fallback.
+    pub fn policy(&self) -> Option<PolicyId> {
+        self.owners.first().map(|o| o.policy).or(self.fallback)
+    }
+
+    /// True when some policy covers the commit (it is checked, not merely counted).
+    pub fn is_covered(&self) -> bool {
+        self.policy().is_some()
+    }
+
+    /// Every policy the commit must pass, each once (the first owner naming a policy is
+    /// the agent it is checked for).
+    pub fn checks(&self) -> Vec<PolicyCheck<'_>> {
+        let mut checks: Vec<PolicyCheck<'_>> = Vec::new();
+        for owner in &self.owners {
+            if !checks.iter().any(|c| c.policy == owner.policy) {
+                checks.push(PolicyCheck {
+                    policy: owner.policy,
+                    agent: Some(&owner.agent),
+                    agent_like: true,
+                });
+            }
+        }
+        if self.owners.is_empty()
+            && let Some(policy) = self.fallback
+        {
+            checks.push(PolicyCheck {
+                policy,
+                agent: None,
+                agent_like: self.unowned == Unowned::Unverified,
+            });
+        }
+        checks
+    }
 }
 
 /// What the engine concluded about one commit.
@@ -51,17 +138,28 @@ pub struct Attribution {
 pub struct CommitOutcome {
     /// The commit.
     pub commit: ObjectId,
-    /// Its owner and policy.
+    /// Its owners and policies.
     pub attribution: Attribution,
-    /// The task it names (first value of the policy's task trailer), if any.
+    /// The task it names (first value of the first policy's task trailer), if any.
     pub task: Option<String>,
     /// Its violations.
     pub violations: Vec<Violation>,
-    /// Paths it changed (both sides of renames), for push-wide `files`; empty when its
-    /// policy has no `push.files` limit.
+    /// Paths it changed (both sides of renames), for push-wide `files`; empty when no
+    /// policy of it has a `push.files` limit.
     pub paths: BTreeSet<String>,
     /// Lines it changed, for push-wide `lines`.
     pub lines: u64,
+}
+
+/// A ref update's commit that the engine was given no attribution for: the caller must
+/// attribute every commit an update brings, so nothing is skipped.
+#[derive(Debug, thiserror::Error)]
+#[error("internal error: commit {commit} brought onto {ref_name} was not attributed")]
+pub struct Unattributed {
+    /// The commit.
+    pub commit: ObjectId,
+    /// The ref.
+    pub ref_name: String,
 }
 
 /// The result of a whole run.
@@ -73,6 +171,11 @@ pub struct Report {
     pub commits: usize,
     /// Ref updates examined.
     pub refs: usize,
+    /// Commits per owner, in order of first appearance (an agent's name, `humans`,
+    /// `unverified` or `unchecked`), for the summary line.
+    pub owners: Vec<(String, usize)>,
+    /// Where the rules in force came from, for the summary line.
+    pub rules: String,
 }
 
 impl Report {
@@ -108,24 +211,27 @@ impl<'r> Engine<'r> {
         self.rules
     }
 
-    /// Who owns this commit and which policy applies.
-    pub fn attribute(&self, facts: &CommitFacts, trailers: &[Trailer]) -> Attribution {
-        match attribution::owner(self.rules, facts, trailers, &self.actor) {
-            Some(owner) => Attribution {
-                agent: Some(owner.agent.name.clone()),
-                marker: Some(owner.marker),
-                policy: Some(owner.agent.policy),
-            },
-            None => Attribution {
-                agent: None,
-                marker: None,
-                policy: self.rules.default_policy,
-            },
+    /// Who owns this commit and which policies apply. `new`: the commit enters the
+    /// repository with this push (only then does the acting pusher own it).
+    pub fn attribute(&self, facts: &CommitFacts, trailers: &[Trailer], new: bool) -> Attribution {
+        let owners: Vec<Owner> =
+            attribution::owners(self.rules, facts, trailers, &self.actor, new, &[])
+                .into_iter()
+                .map(|o| Owner {
+                    agent: o.agent.name.clone(),
+                    marker: o.marker,
+                    policy: o.agent.policy,
+                })
+                .collect();
+        Attribution {
+            owners,
+            unowned: Unowned::Default,
+            fallback: self.rules.default_policy,
         }
     }
 
-    /// Judges one commit with its changes (for a merge: the paths that differ from every
-    /// parent). A commit whose attribution has no policy is unchecked.
+    /// Judges one commit with its changes against every policy its attribution names. A
+    /// commit no policy covers is unchecked.
     pub fn check_commit(
         &self,
         facts: &CommitFacts,
@@ -133,96 +239,119 @@ impl<'r> Engine<'r> {
         attribution: Attribution,
         changes: &CommitChanges,
     ) -> CommitOutcome {
-        let changes = &changes.files[..];
+        let files = &changes.files[..];
         let mut outcome = CommitOutcome {
             commit: facts.id.clone(),
             attribution,
             task: None,
             violations: Vec::new(),
             paths: BTreeSet::new(),
-            lines: 0,
+            lines: files.iter().map(FileChange::line_total).sum(),
         };
-        let Some(policy_id) = outcome.attribution.policy else {
-            return outcome;
-        };
-        let policy = self.rules.policy(policy_id);
-        let agent = outcome.attribution.agent.as_deref();
-
-        let judged = task::check(self.rules, policy, agent, trailers, self.now);
-        let grant = judged
-            .task
-            .as_deref()
-            .and_then(|id| self.rules.tasks.get(id));
-        let mut found = judged.violations;
-        found.extend(paths::check(policy, agent.is_some(), grant, changes));
-        found.extend(forbid::check(policy, facts, changes));
-        found.extend(limits::check_commit(&policy.limits, changes));
-
-        if policy.limits.push.files.is_some() {
-            outcome.paths = changes
+        let mut violations = Vec::new();
+        let mut need_paths = false;
+        for (i, check) in outcome.attribution.checks().into_iter().enumerate() {
+            let policy = self.rules.policy(check.policy);
+            let judged = task::check(self.rules, policy, check.agent, trailers, self.now);
+            let grant = judged
+                .task
+                .as_deref()
+                .and_then(|id| self.rules.tasks.get(id));
+            let mut found = judged.violations;
+            found.extend(paths::check(policy, check.agent_like, grant, files));
+            found.extend(forbid::check(policy, facts, files));
+            found.extend(limits::check_commit(&policy.limits, files));
+            need_paths |= policy.limits.push.files.is_some();
+            let task = judged.task;
+            violations.extend(
+                found
+                    .into_iter()
+                    .map(|v| self.stamp(v, policy, Some(&facts.id), check.agent, task.as_deref())),
+            );
+            if i == 0 {
+                outcome.task = task;
+            }
+        }
+        if need_paths {
+            outcome.paths = files
                 .iter()
                 .flat_map(|c| c.paths().map(str::to_owned))
                 .collect();
         }
-        outcome.lines = changes.iter().map(FileChange::line_total).sum();
-        outcome.task = judged.task;
-        outcome.violations = found
-            .into_iter()
-            .map(|v| self.stamp(v, policy, Some(&facts.id), agent, outcome.task.as_deref()))
-            .collect();
+        outcome.violations = violations;
         outcome
     }
 
-    /// Judges ref updates: the pusher's policy, and the policy of every agent owning a new
-    /// commit of the update, bind each ref.
-    pub fn check_refs(&self, updates: &[RefUpdate], outcomes: &[CommitOutcome]) -> Vec<Violation> {
-        let by_commit: BTreeMap<&ObjectId, &CommitOutcome> =
-            outcomes.iter().map(|o| (&o.commit, o)).collect();
+    /// Judges ref updates. Bound to each update: the acting pusher's policy (its agent's, or
+    /// `default_policy` for a pusher that is no agent), and every agent policy of every
+    /// commit the update brings onto the ref, new to the repository or not, as
+    /// `attributions` gives them (the caller must attribute each one).
+    pub fn check_refs(
+        &self,
+        updates: &[RefUpdate],
+        attributions: &HashMap<ObjectId, Attribution>,
+    ) -> Result<Vec<Violation>, Unattributed> {
         let pusher = attribution::acting_agent(self.rules, &self.actor);
+        let pusher_binding: Option<Binding> = match &pusher {
+            Some(owner) => Some((owner.agent.policy, Some(owner.agent.name.clone()), true)),
+            None if self.actor.pushing => self.rules.default_policy.map(|p| (p, None, false)),
+            None => None,
+        };
+        // Updates that bring the same commits (same old side, same new tip) bind the same
+        // policies: work that out once.
+        let mut memo: HashMap<(Option<&ObjectId>, Option<&ObjectId>), Vec<Binding>> =
+            HashMap::new();
         let mut found = Vec::new();
         for update in updates {
-            // (policy, agent name) pairs bound to this update, deduplicated, in order.
-            let mut bound: Vec<(PolicyId, Option<String>)> = Vec::new();
-            match &pusher {
-                Some(owner) => bound.push((owner.agent.policy, Some(owner.agent.name.clone()))),
-                None if self.actor.pushing => {
-                    bound.extend(self.rules.default_policy.map(|p| (p, None)))
+            let key = (update.old.as_ref(), update.new.as_ref());
+            let bound = match memo.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    let mut bound: Vec<Binding> = pusher_binding.iter().cloned().collect();
+                    for id in &update.brought {
+                        let Some(attribution) = attributions.get(id) else {
+                            return Err(Unattributed {
+                                commit: id.clone(),
+                                ref_name: update.name.clone(),
+                            });
+                        };
+                        for check in attribution.checks() {
+                            if check.agent_like {
+                                bound.push((check.policy, check.agent.map(str::to_owned), true));
+                            }
+                        }
+                    }
+                    let mut seen = BTreeSet::new();
+                    bound.retain(|b| seen.insert((b.0, b.1.clone())));
+                    e.insert(bound)
                 }
-                None => {}
-            }
-            for id in &update.new_commits {
-                let Some(outcome) = by_commit.get(id) else {
-                    continue;
-                };
-                if let (Some(policy), Some(agent)) =
-                    (outcome.attribution.policy, &outcome.attribution.agent)
-                {
-                    bound.push((policy, Some(agent.clone())));
+            };
+            for (policy_id, agent, agent_like) in bound.iter() {
+                let policy = self.rules.policy(*policy_id);
+                let mut violations = refs::check(policy, update);
+                if *agent_like && !update.target_is_commit {
+                    violations.push(refs::ref_target(update));
                 }
-            }
-            let mut seen = BTreeSet::new();
-            bound.retain(|b| seen.insert(b.clone()));
-            for (policy_id, agent) in bound {
-                let policy = self.rules.policy(policy_id);
-                for v in refs::check(policy, update) {
+                for v in violations {
                     let mut v = self.stamp(v, policy, None, agent.as_deref(), None);
                     v.ref_name = Some(update.name.clone());
                     found.push(v);
                 }
             }
         }
-        found
+        Ok(found)
     }
 
     /// Push-wide limits, per agent over all its new commits of the run.
     pub fn check_push(&self, outcomes: &[CommitOutcome]) -> Vec<Violation> {
         let mut tallies: BTreeMap<(Option<&str>, PolicyId), limits::PushTally> = BTreeMap::new();
         for outcome in outcomes {
-            let Some(policy) = outcome.attribution.policy else {
-                continue;
-            };
-            let key = (outcome.attribution.agent.as_deref(), policy);
-            tallies.entry(key).or_default().add(outcome);
+            for check in outcome.attribution.checks() {
+                tallies
+                    .entry((check.agent, check.policy))
+                    .or_default()
+                    .add(outcome);
+            }
         }
         let mut found = Vec::new();
         for ((agent, policy_id), tally) in tallies {
@@ -235,15 +364,26 @@ impl<'r> Engine<'r> {
     }
 
     /// Assembles the report of a run: ref violations, commit violations, push violations.
-    pub fn report(&self, updates: &[RefUpdate], outcomes: &[CommitOutcome]) -> Report {
-        let mut violations = self.check_refs(updates, outcomes);
+    /// `attributions` holds every commit the updates bring that is not among `outcomes`
+    /// (those already carry theirs).
+    pub fn report(
+        &self,
+        updates: &[RefUpdate],
+        outcomes: &[CommitOutcome],
+        mut attributions: HashMap<ObjectId, Attribution>,
+    ) -> Result<Report, Unattributed> {
+        for o in outcomes {
+            attributions.insert(o.commit.clone(), o.attribution.clone());
+        }
+        let mut violations = self.check_refs(updates, &attributions)?;
         violations.extend(outcomes.iter().flat_map(|o| o.violations.iter().cloned()));
         violations.extend(self.check_push(outcomes));
-        Report {
+        Ok(Report {
             violations,
             commits: outcomes.len(),
             refs: updates.len(),
-        }
+            ..Report::default()
+        })
     }
 
     /// Fills in what every violation of a policy carries: severity, commit, agent, task.

@@ -1,5 +1,6 @@
-//! Ref rules: which refs an actor may create, update or delete (`ref-scope`), and the
-//! forbidden ref operations `force-push` and `ref-deletion`.
+//! Ref rules: which refs an actor may create, update or delete (`ref-scope`), the
+//! forbidden ref operations `force-push` and `ref-deletion`, and `ref-target` (a ref an
+//! agent points at something that is not a commit).
 
 use crate::model::RefUpdate;
 use crate::rules::Policy;
@@ -45,4 +46,17 @@ pub fn check(policy: &Policy, update: &RefUpdate) -> Vec<Violation> {
         ));
     }
     found
+}
+
+/// The `ref-target` violation of an update whose new value is not a commit: a tag or branch
+/// pointing at a tree or a blob carries content no path rule sees.
+pub fn ref_target(update: &RefUpdate) -> Violation {
+    let target = update.new.as_ref().map_or("nothing", |id| id.short());
+    Violation::new(
+        RuleId::RefTarget,
+        format!(
+            "{} would point at {target}, which is not a commit (after peeling tags); agents may only point refs at commits",
+            update.name
+        ),
+    )
 }

@@ -102,7 +102,7 @@ fn judge_at(
 ) -> Vec<RuleId> {
     let engine = Engine::new(rules, Actor::default(), now, false);
     let facts = facts(parents);
-    let attribution = engine.attribute(&facts, trailers);
+    let attribution = engine.attribute(&facts, trailers, true);
     engine
         .check_commit(&facts, trailers, attribution, &files(changes))
         .violations
@@ -308,12 +308,22 @@ fn push_limits_are_per_agent_and_refs_bind_pusher_and_owners() {
     let engine = Engine::new(&r, actor, NOW, false);
     let t = bot(&[]);
     let (f1, f2, f3) = (facts_of(1, 1), facts_of(2, 1), facts_of(3, 1));
-    let one = engine.check_commit(&f1, &t, engine.attribute(&f1, &t), &files(&[added("a", 1)]));
-    let two = engine.check_commit(&f2, &t, engine.attribute(&f2, &t), &files(&[added("b", 1)]));
+    let one = engine.check_commit(
+        &f1,
+        &t,
+        engine.attribute(&f1, &t, true),
+        &files(&[added("a", 1)]),
+    );
+    let two = engine.check_commit(
+        &f2,
+        &t,
+        engine.attribute(&f2, &t, true),
+        &files(&[added("b", 1)]),
+    );
     let human = engine.check_commit(
         &f3,
         &[],
-        engine.attribute(&f3, &[]),
+        engine.attribute(&f3, &[], true),
         &files(&[added("c", 1)]),
     );
     let outcomes = [one, two, human];
@@ -323,17 +333,21 @@ fn push_limits_are_per_agent_and_refs_bind_pusher_and_owners() {
             old: Some(id(9)),
             new: Some(id(1)),
             forced: true,
-            new_commits: vec![id(1)],
+            brought: vec![id(1)],
+            target_is_commit: true,
         },
         RefUpdate {
             name: "refs/heads/agent/x".into(),
             old: Some(id(9)),
             new: None,
             forced: false,
-            new_commits: vec![],
+            brought: vec![],
+            target_is_commit: true,
         },
     ];
-    let report = engine.report(&updates, &outcomes);
+    let report = engine
+        .report(&updates, &outcomes, Default::default())
+        .expect("every brought commit is judged");
     let rules: Vec<RuleId> = report.violations.iter().map(|v| v.rule).collect();
     // main: the bot owns a new commit (ref-scope, force-push); agent/x: no owner, no
     // pusher identity and no default policy, so nothing binds the deletion; then the
@@ -353,16 +367,27 @@ fn audit_and_warn_make_every_violation_a_warning() {
     let engine = Engine::new(&r, Actor::default(), NOW, true);
     let f = facts(1);
     let t = bot(&[]);
-    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &files(&[added("x", 1)]));
+    let out = engine.check_commit(
+        &f,
+        &t,
+        engine.attribute(&f, &t, true),
+        &files(&[added("x", 1)]),
+    );
     assert_eq!(out.violations[0].severity, Severity::Warning);
     let r = rules("paths: {allow: ['src/**']}\nenforcement: warn", "");
     let engine = Engine::new(&r, Actor::default(), NOW, false);
-    let out = engine.check_commit(&f, &t, engine.attribute(&f, &t), &files(&[added("x", 1)]));
+    let out = engine.check_commit(
+        &f,
+        &t,
+        engine.attribute(&f, &t, true),
+        &files(&[added("x", 1)]),
+    );
     assert_eq!(out.violations[0].severity, Severity::Warning);
     let report = Report {
         violations: out.violations,
         commits: 1,
         refs: 0,
+        ..Report::default()
     };
     assert!(!report.rejected());
 }

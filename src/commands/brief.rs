@@ -58,7 +58,10 @@ pub fn run(opts: &BriefOptions, out: &mut dyn Write) -> Result<Outcome> {
 
 /// The brief `opts` asks for: the named agent, else the acting one, else every agent.
 pub fn build(opts: &BriefOptions) -> Result<Brief> {
-    let repo = Repo::discover(&opts.dir).ok();
+    // Outside a repository the brief is built from --rules, the environment or the
+    // default; a repository that exists but cannot be read is an error, never a silent
+    // fall-back to the embedded rules (which `install --brief` would write into CLAUDE.md).
+    let repo = Repo::discover_if_any(&opts.dir)?;
     let in_force = rules_source::load(&opts.rules, repo.as_ref(), &Trusted::Head)?;
     let rules = &in_force.rules;
     let agents = select(rules, opts)?;

@@ -9,10 +9,10 @@ use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
+use crate::gate::{self, Gate};
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::RefUpdate;
-use crate::pipeline;
 use crate::report::{Format, RenderOptions};
 use crate::rules_source::{self, RulesRequest, Trusted};
 
@@ -44,8 +44,8 @@ pub struct CheckOptions {
     pub threads: usize,
 }
 
-/// Runs the check and writes the report.
-pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
+/// Runs the check and writes the report to `out`; warnings (one line each) go to `err`.
+pub fn run(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> Result<Outcome> {
     let repo = Repo::discover(&opts.dir)?;
     let ranges = if opts.ranges.is_empty() {
         if repo.resolve_commit("@{upstream}").is_err() {
@@ -58,24 +58,30 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
     } else {
         opts.ranges.clone()
     };
-    let trusted = match opts.base.clone().or_else(|| excluded_revision(&ranges)) {
-        Some(base) => Trusted::Revision(base),
-        None => Trusted::Head,
+    let in_force = match rules_source::load_outside(&opts.rules, Some(&repo))? {
+        Some(in_force) => in_force,
+        None => {
+            let Some(base) = opts.base.clone().or_else(|| trusted_base(&ranges)) else {
+                return Err(InputError::Argument(format!(
+                    "the range {} has no trusted base to read the rules from (only A..B, ^A B and A...B name one: A); the commits being checked must not supply their own rules: pass --base REV (the target branch's tip) or --rules FILE",
+                    ranges.join(" ")
+                ))
+                .into());
+            };
+            rules_source::load(&opts.rules, Some(&repo), &Trusted::Revision(base))?
+        }
     };
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
-    let commits = repo.resolve_range(&ranges)?;
+    if let Some(warning) = rules_source::worktree_warning(&repo, &in_force)? {
+        // A warning that cannot be written changes nothing.
+        let _ = writeln!(err, "agentfence: {warning}");
+    }
     let actor = Actor {
         pushing: !opts.pushers.is_empty(),
         pushers: opts.pushers.clone(),
         ..Actor::default()
     };
-    let engine = Engine::new(
-        &in_force.rules,
-        actor,
-        OffsetDateTime::now_utc(),
-        opts.audit,
-    );
-    let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
+    gate::require_pusher(&in_force.rules, &actor, &["--pusher", "AGENTFENCE_PUSHER"])?;
+    let commits = repo.resolve_range(&ranges)?;
     let updates: Vec<RefUpdate> = opts
         .target_ref
         .iter()
@@ -84,19 +90,27 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write) -> Result<Outcome> {
             old: None,
             new: commits.first().cloned(),
             forced: false,
-            new_commits: commits.clone(),
+            brought: commits.clone(),
+            target_is_commit: true,
         })
         .collect();
+    let gate = Gate {
+        repo: &repo,
+        in_force: &in_force,
+        engine: Engine::new(
+            &in_force.rules,
+            actor,
+            OffsetDateTime::now_utc(),
+            opts.audit,
+        ),
+        threads: opts.threads,
+    };
+    let report = gate.judge_push(&updates, &commits)?;
     let render = RenderOptions {
         color: opts.color,
         hook: false,
     };
-    super::conclude(
-        &engine.report(&updates, &outcomes),
-        opts.format,
-        &render,
-        out,
-    )
+    gate::conclude(&report, opts.format, &render, out)
 }
 
 /// `main` → `refs/heads/main`; a full name (`refs/...`) is kept.
@@ -108,16 +122,16 @@ pub fn full_ref_name(name: &str) -> String {
     }
 }
 
-/// The range's one excluded revision (`A` in `A..B` or `^A B`), if there is exactly one
-/// and no symmetric difference; that is the base whose committed rules are trusted.
-pub fn excluded_revision(ranges: &[String]) -> Option<String> {
+/// The range's trusted base: its one excluded revision (`A` in `A..B` or `^A B`), or for
+/// `A...B` the target `A` (never the merge base, which the branch's author chooses by where
+/// it forks). Any other range (a single revision, several excluded revisions) has none.
+pub fn trusted_base(ranges: &[String]) -> Option<String> {
     let mut excluded = Vec::new();
     for spec in ranges {
-        if spec.contains("...") {
-            return None;
-        }
         if let Some(rev) = spec.strip_prefix('^') {
             excluded.push(rev.to_owned());
+        } else if let Some((base, _)) = spec.split_once("...") {
+            excluded.push(if base.is_empty() { "HEAD" } else { base }.to_owned());
         } else if let Some((base, _)) = spec.split_once("..") {
             excluded.push(if base.is_empty() { "HEAD" } else { base }.to_owned());
         }
@@ -137,25 +151,24 @@ mod tests {
     }
 
     #[test]
-    fn the_base_is_the_one_excluded_revision() {
+    fn the_base_is_the_one_trusted_base() {
         assert_eq!(
-            excluded_revision(&specs(&["main..HEAD"])).as_deref(),
+            trusted_base(&specs(&["main..HEAD"])).as_deref(),
             Some("main")
         );
+        assert_eq!(trusted_base(&specs(&["..topic"])).as_deref(), Some("HEAD"));
         assert_eq!(
-            excluded_revision(&specs(&["..topic"])).as_deref(),
-            Some("HEAD")
-        );
-        assert_eq!(
-            excluded_revision(&specs(&["^v1", "topic"])).as_deref(),
+            trusted_base(&specs(&["^v1", "topic"])).as_deref(),
             Some("v1")
         );
         assert_eq!(
-            excluded_revision(&specs(&["@{upstream}..HEAD"])).as_deref(),
+            trusted_base(&specs(&["@{upstream}..HEAD"])).as_deref(),
             Some("@{upstream}")
         );
-        assert_eq!(excluded_revision(&specs(&["a...b"])), None);
-        assert_eq!(excluded_revision(&specs(&["^a", "^b", "c"])), None);
-        assert_eq!(excluded_revision(&specs(&["topic"])), None);
+        assert_eq!(trusted_base(&specs(&["a...b"])).as_deref(), Some("a"));
+        assert_eq!(trusted_base(&specs(&["a..."])).as_deref(), Some("a"));
+        assert_eq!(trusted_base(&specs(&["a...b", "^c"])), None);
+        assert_eq!(trusted_base(&specs(&["^a", "^b", "c"])), None);
+        assert_eq!(trusted_base(&specs(&["topic"])), None);
     }
 }

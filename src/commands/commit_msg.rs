@@ -29,6 +29,7 @@ const MAX_MESSAGE: u64 = 16 * 1024 * 1024;
 pub fn run(opts: &LocalOptions, file: &Path, err: &mut dyn Write) -> Result<Outcome> {
     let text = read_message(file)?;
     let (repo, in_force, actor) = local::open(opts, false)?;
+    local::warn_worktree(&repo, &in_force, err);
     let engine = Engine::new(
         &in_force.rules,
         actor,
@@ -38,13 +39,13 @@ pub fn run(opts: &LocalOptions, file: &Path, err: &mut dyn Write) -> Result<Outc
     let message = clean_commit_message(&text, &repo.comment_prefix()?);
     let trailers = trailers::parse(&message);
     let facts = local::pending_facts(&repo, &opts.env, message)?;
-    let attribution = engine.attribute(&facts, &trailers);
-    if attribution.policy.is_none() {
+    let attribution = engine.attribute(&facts, &trailers, true);
+    if !attribution.is_covered() {
         return Ok(Outcome::Clean);
     }
     let changes = repo.staged_changes(opts.index_file())?;
     let outcome = engine.check_commit(&facts, &trailers, attribution, &changes);
-    local::finish(&engine, &[], &[outcome], opts.format, err)
+    local::judge_pending(&repo, &in_force, engine, outcome, opts.format, err)
 }
 
 /// Reads the message file, bounded; bytes that are not UTF-8 are decoded lossily (git

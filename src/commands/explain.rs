@@ -102,7 +102,7 @@ fn policy_name<'a>(in_force: &'a RulesInForce, judged: &Judged) -> Option<&'a st
     judged
         .outcome
         .attribution
-        .policy
+        .policy()
         .map(|p| in_force.rules.policy(p).name.as_str())
 }
 
@@ -124,7 +124,7 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 .iter()
                 .map(|t| [t.key.as_str(), t.value.as_str()])
                 .collect(),
-            agent: j.outcome.attribution.agent.as_deref(),
+            agent: j.outcome.attribution.agent(),
             policy: policy_name(in_force, j),
             task: j.outcome.task.as_deref(),
             files: j
@@ -173,12 +173,17 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             writeln!(out, "  {label:<10} {}: {}", t.key, t.value)?;
         }
         let attribution = &j.outcome.attribution;
-        let owner = match (&attribution.agent, &attribution.marker) {
-            (Some(agent), Some(marker)) => format!("agent {agent} (by {marker})"),
-            (Some(agent), None) => format!("agent {agent}"),
-            _ => "no agent".to_owned(),
-        };
-        writeln!(out, "  owner      {owner}")?;
+        if attribution.owners.is_empty() {
+            writeln!(out, "  owner      no agent")?;
+        }
+        for (i, owner) in attribution.owners.iter().enumerate() {
+            let label = if i == 0 { "owner" } else { "also owner" };
+            writeln!(
+                out,
+                "  {label:<10} agent {} (by {}): its policy must pass too",
+                owner.agent, owner.marker
+            )?;
+        }
         match policy_name(in_force, j) {
             Some(policy) => writeln!(out, "  policy     {policy}")?,
             None => writeln!(
@@ -208,7 +213,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             }
         }
         if j.outcome.violations.is_empty() {
-            let verdict = if attribution.policy.is_some() {
+            let verdict = if attribution.is_covered() {
                 "none: within the boundary"
             } else {
                 "none (unchecked)"

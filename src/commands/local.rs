@@ -11,10 +11,11 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::{CommitOutcome, Engine};
+use crate::check::{CommitOutcome, Engine, Report};
+use crate::gate::{self, Gate};
 use crate::git::Repo;
 use crate::input::InputError;
-use crate::model::{CommitFacts, ObjectId, RefUpdate};
+use crate::model::{CommitFacts, ObjectId};
 use crate::report::{Format, RenderOptions};
 use crate::rules::Rules;
 use crate::rules_source::{self, RulesInForce, Trusted};
@@ -33,6 +34,9 @@ pub struct LocalOptions {
     pub agent: Option<String>,
     /// The process environment, as `(name, value)` pairs.
     pub env: Vec<(String, String)>,
+    /// `GIT_INDEX_FILE` as git set it (raw: a path need not be UTF-8), when set and not
+    /// empty: the index git hands its hooks (e.g. a temporary index for `git commit -a`).
+    pub index_file: Option<PathBuf>,
     /// Report format (written to stderr, where git shows a hook's output).
     pub format: Format,
     /// Report every violation as a warning and let the commit or push through.
@@ -57,12 +61,10 @@ impl LocalOptions {
         })
     }
 
-    /// The index git hands its hooks (`GIT_INDEX_FILE`, e.g. a temporary index for
-    /// `git commit -a`), relative to the hook's working directory.
+    /// The index git hands its hooks (`GIT_INDEX_FILE`), relative to the hook's working
+    /// directory.
     pub fn index_file(&self) -> Option<&Path> {
-        self.var("GIT_INDEX_FILE")
-            .filter(|v| !v.is_empty())
-            .map(Path::new)
+        self.index_file.as_deref()
     }
 }
 
@@ -127,14 +129,7 @@ pub fn pending_facts(
 
 /// Renders a hook's report to `err` and concludes. A clean text report prints nothing, so
 /// a passing hook stays quiet; the other formats always print.
-pub fn finish(
-    engine: &Engine<'_>,
-    updates: &[RefUpdate],
-    outcomes: &[CommitOutcome],
-    format: Format,
-    err: &mut dyn Write,
-) -> Result<Outcome> {
-    let report = engine.report(updates, outcomes);
+pub fn finish(report: &Report, format: Format, err: &mut dyn Write) -> Result<Outcome> {
     if format == Format::Text && report.violations.is_empty() {
         return Ok(Outcome::Clean);
     }
@@ -142,7 +137,35 @@ pub fn finish(
         color: false,
         hook: true,
     };
-    super::conclude(&report, format, &render, err)
+    gate::conclude(report, format, &render, err)
+}
+
+/// Judges the commit being made (pre-commit, commit-msg) through the gate and reports.
+/// `keep` filters the violations (pre-commit drops the task rules, which need a message).
+pub fn judge_pending(
+    repo: &Repo,
+    in_force: &RulesInForce,
+    engine: Engine<'_>,
+    outcome: CommitOutcome,
+    format: Format,
+    err: &mut dyn Write,
+) -> Result<Outcome> {
+    let gate = Gate {
+        repo,
+        in_force,
+        engine,
+        threads: 1,
+    };
+    let report = gate.judge_pending(outcome)?;
+    finish(&report, format, err)
+}
+
+/// Warns on `err` (one line) when the working tree's `.agentfence.yaml` differs from the
+/// rules in force; a warning that cannot be worked out or written changes nothing.
+pub fn warn_worktree(repo: &Repo, in_force: &RulesInForce, err: &mut dyn Write) {
+    if let Ok(Some(warning)) = rules_source::worktree_warning(repo, in_force) {
+        let _ = writeln!(err, "agentfence: {warning}");
+    }
 }
 
 #[cfg(test)]
@@ -160,6 +183,7 @@ mod tests {
                 .collect(),
             format: Format::Text,
             audit: false,
+            index_file: None,
         }
     }
 

@@ -21,27 +21,3 @@ pub enum Outcome {
     /// Something was rejected by the rules (exit 1).
     Rejected,
 }
-
-/// Renders a run's report and concludes: rejected when some violation is an error.
-///
-/// The verdict is fixed before anything is written, and no write error lowers it: a
-/// rejected run whose report cannot be written (a closed stderr, `check | head -1` under
-/// `pipefail`) is still rejected. A clean run whose report cannot be written could not do
-/// its job and is an error (exit 2), which also rejects.
-pub(crate) fn conclude(
-    report: &crate::check::Report,
-    format: crate::report::Format,
-    render: &crate::report::RenderOptions,
-    out: &mut dyn std::io::Write,
-) -> crate::Result<Outcome> {
-    let verdict = if report.rejected() {
-        Outcome::Rejected
-    } else {
-        Outcome::Clean
-    };
-    match crate::report::render(report, format, render, out) {
-        Err(_) if verdict == Outcome::Rejected => Ok(verdict),
-        Err(e) => Err(crate::Error::Output(e)),
-        Ok(()) => Ok(verdict),
-    }
-}

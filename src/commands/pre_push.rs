@@ -26,9 +26,10 @@ use super::local::{self, LocalOptions};
 use super::pre_receive::read_stdin;
 use crate::Result;
 use crate::check::Engine;
+use crate::gate::Gate;
+use crate::git::{CreationBase, PushBase, Repo};
 use crate::input::{self, InputError, RefLine};
-use crate::model::{ObjectId, RefUpdate};
-use crate::pipeline;
+use crate::model::ObjectId;
 
 /// Options of `agentfence pre-push`.
 #[derive(Debug, Clone)]
@@ -55,39 +56,37 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
             }
             (remote.clone(), input::parse_pre_push(&text)?)
         }
-        None => match framework_line(&opts.local)? {
+        None => match framework_line(&opts.local, &Repo::discover(&opts.local.dir)?)? {
             Some((remote, line)) => (remote, vec![line]),
             None => return Ok(Outcome::Clean),
         },
     };
     let (repo, in_force, actor) = local::open(&opts.local, true)?;
-    let engine = Engine::new(
-        &in_force.rules,
-        actor,
-        OffsetDateTime::now_utc(),
-        opts.local.audit,
-    );
-
+    local::warn_worktree(&repo, &in_force, err);
     let remote_refs = format!("refs/remotes/{remote}/*");
-    let hide_globs = [remote_refs.as_str()];
     let remote_tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.old.clone()).collect();
-    let updates = lines
-        .iter()
-        .map(|l| {
-            repo.ref_update(
-                &l.name,
-                l.old.as_ref(),
-                l.new.as_ref(),
-                &hide_globs,
-                &remote_tips,
-                true,
-            )
-        })
-        .collect::<Result<Vec<RefUpdate>, _>>()?;
-    let tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.new.clone()).collect();
-    let commits = repo.commits_excluding(&tips, &hide_globs, &remote_tips)?;
-    let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
-    local::finish(&engine, &updates, &outcomes, opts.local.format, err)
+    let facts = repo.push_facts(
+        &lines,
+        &PushBase {
+            existing_globs: &[remote_refs.as_str()],
+            existing_ids: &remote_tips,
+            creation_base: CreationBase::Existing,
+            old_may_be_missing: true,
+        },
+    )?;
+    let gate = Gate {
+        repo: &repo,
+        in_force: &in_force,
+        engine: Engine::new(
+            &in_force.rules,
+            actor,
+            OffsetDateTime::now_utc(),
+            opts.local.audit,
+        ),
+        threads: opts.threads,
+    };
+    let report = gate.judge_push(&facts.updates, &facts.new_commits)?;
+    local::finish(&report, opts.local.format, err)
 }
 
 /// The pushed ref the pre-commit framework describes in `PRE_COMMIT_REMOTE_NAME`,
@@ -95,7 +94,7 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
 /// git's stdin itself and passes only the first ref that brings commits). `None` when the
 /// framework says there is nothing to check; an error when neither REMOTE nor these
 /// variables are given.
-pub fn framework_line(opts: &LocalOptions) -> Result<Option<(String, RefLine)>> {
+pub fn framework_line(opts: &LocalOptions, repo: &Repo) -> Result<Option<(String, RefLine)>> {
     let missing = || {
         InputError::Argument(
             "pre-push needs REMOTE and URL (git passes them to the hook), or the pre-commit \
@@ -114,17 +113,34 @@ pub fn framework_line(opts: &LocalOptions) -> Result<Option<(String, RefLine)>> 
         InputError::Argument(format!("{what} is not an object id: {value:?}"))
     };
     let new = ObjectId::from_hex(to).ok_or_else(|| bad("PRE_COMMIT_TO_REF", to))?;
+    // Which remote ref is pushed: without it no ref rule could run, so never guess one.
+    let Some(branch) = opts
+        .var("PRE_COMMIT_REMOTE_BRANCH")
+        .filter(|v| v.starts_with("refs/") && v.len() > "refs/".len())
+    else {
+        return Err(InputError::Argument(
+            "the pre-commit framework did not say which remote ref is pushed (PRE_COMMIT_REMOTE_BRANCH is unset or not a full ref name); upgrade pre-commit, or install agentfence's own pre-push hook (agentfence install)"
+                .to_owned(),
+        )
+        .into());
+    };
+    // The remote's old tip: the framework's FROM_REF, else what this repository last saw
+    // of that remote ref, so a force push is still seen as one.
     let old = match opts.var("PRE_COMMIT_FROM_REF").filter(|v| !v.is_empty()) {
         Some(from) => {
             let id = ObjectId::from_hex(from).ok_or_else(|| bad("PRE_COMMIT_FROM_REF", from))?;
             (!id.is_zero()).then_some(id)
         }
-        None => None,
+        None => {
+            let tracking = branch
+                .strip_prefix("refs/heads/")
+                .map(|name| format!("refs/remotes/{remote}/{name}"));
+            match tracking {
+                Some(tracking) => repo.ref_commit(&tracking)?,
+                None => None,
+            }
+        }
     };
-    let branch = opts
-        .var("PRE_COMMIT_REMOTE_BRANCH")
-        .filter(|v| v.starts_with("refs/"))
-        .unwrap_or("refs/heads/HEAD");
     Ok(Some((
         remote.to_owned(),
         RefLine {

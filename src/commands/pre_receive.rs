@@ -15,15 +15,11 @@ use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
-use crate::git::{EXISTING_REFS, Repo};
-use crate::input::{self, InputError, RefLine};
-use crate::model::{ObjectId, RefUpdate};
-use crate::pipeline;
+use crate::gate::{self, Gate};
+use crate::git::{CreationBase, EXISTING_REFS, PushBase, Repo};
+use crate::input::{self, InputError, PUSHER_VARIABLES};
 use crate::report::{Format, RenderOptions};
-use crate::rules_source::{self, RulesRequest, Trusted};
-
-/// The most stdin a hook reads: far more than any real push's ref lines.
-const MAX_STDIN: u64 = 64 * 1024 * 1024;
+use crate::rules_source::{self, RulesRequest};
 
 /// Options of `agentfence pre-receive`.
 #[derive(Debug, Clone)]
@@ -42,43 +38,67 @@ pub struct PreReceiveOptions {
     pub threads: usize,
 }
 
-/// Runs the hook: `stdin` is git's ref lines, the report goes to `err`.
+/// Runs the hook: `stdin` is git's ref lines (read whole, however long: nothing is ever
+/// judged in part), the report goes to `err`.
 pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> Result<Outcome> {
     let lines = input::parse_pre_receive(&read_stdin(stdin)?)?;
     let repo = open(opts)?;
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::DefaultBranchTip)?;
-    let updates = ref_updates(&repo, &lines)?;
-    let tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.new.clone()).collect();
-    let commits = repo.new_commits(&tips)?;
+    // The default branch's tip before the push, resolved once: the trusted rules come from
+    // it, and a created ref brings the commits not reachable from it.
+    // A default branch that cannot be resolved is an error only when the rules must come
+    // from it; otherwise a created ref has no base and brings every commit it reaches,
+    // which binds more, not less.
+    let default_tip = rules_source::default_branch_tip(&repo);
+    let (in_force, tip) = match (
+        rules_source::load_outside(&opts.rules, Some(&repo))?,
+        default_tip,
+    ) {
+        (Some(in_force), tip) => (in_force, tip.ok().flatten()),
+        (None, Err(e)) => return Err(e),
+        (None, Ok(tip)) => (rules_source::load_committed(&repo, tip.clone())?, tip),
+    };
+    let tip = tip.map(|(_, id)| id);
     let actor = Actor {
         pushers: opts.pusher.iter().cloned().collect(),
         pushing: true,
         ..Actor::default()
     };
-    let engine = Engine::new(
-        &in_force.rules,
-        actor,
-        OffsetDateTime::now_utc(),
-        opts.audit,
-    );
-    let outcomes = pipeline::judge_all(&repo, &engine, &commits, opts.threads)?;
+    let mut read = vec!["--pusher"];
+    read.extend(PUSHER_VARIABLES);
+    gate::require_pusher(&in_force.rules, &actor, &read)?;
+    let facts = repo.push_facts(
+        &lines,
+        &PushBase {
+            existing_globs: EXISTING_REFS,
+            existing_ids: &[],
+            creation_base: CreationBase::DefaultTip(tip.as_ref()),
+            old_may_be_missing: false,
+        },
+    )?;
+    let gate = Gate {
+        repo: &repo,
+        in_force: &in_force,
+        engine: Engine::new(
+            &in_force.rules,
+            actor,
+            OffsetDateTime::now_utc(),
+            opts.audit,
+        ),
+        threads: opts.threads,
+    };
+    let report = gate.judge_push(&facts.updates, &facts.new_commits)?;
     let render = RenderOptions {
         color: false,
         hook: true,
     };
-    super::conclude(
-        &engine.report(&updates, &outcomes),
-        opts.format,
-        &render,
-        err,
-    )
+    gate::conclude(&report, opts.format, &render, err)
 }
 
-/// Reads hook stdin as UTF-8 text, bounded.
+/// Reads hook stdin whole, as UTF-8 text. There is no size limit: a push of any number of
+/// refs is read and judged entirely, never in part.
 pub fn read_stdin(stdin: &mut dyn Read) -> Result<String, InputError> {
     let mut bytes = Vec::new();
     stdin
-        .take(MAX_STDIN)
         .read_to_end(&mut bytes)
         .map_err(|source| InputError::Read {
             what: "stdin".to_owned(),
@@ -94,22 +114,4 @@ fn open(opts: &PreReceiveOptions) -> Result<Repo> {
     } else {
         Ok(Repo::discover(&opts.dir)?)
     }
-}
-
-/// Turns ref lines into ref updates: force detection and each update's new commits.
-pub fn ref_updates(repo: &Repo, lines: &[RefLine]) -> Result<Vec<RefUpdate>> {
-    lines
-        .iter()
-        .map(|l| {
-            repo.ref_update(
-                &l.name,
-                l.old.as_ref(),
-                l.new.as_ref(),
-                EXISTING_REFS,
-                &[],
-                false,
-            )
-        })
-        .map(|u| u.map_err(Into::into))
-        .collect()
 }

@@ -19,6 +19,11 @@ pub struct Identities {
 }
 
 impl Repo {
+    /// The working tree's directory; `None` in a bare repository.
+    pub fn workdir(&self) -> Option<&std::path::Path> {
+        self.git2().workdir()
+    }
+
     /// The folder git runs hooks from: `core.hooksPath` (relative to the work tree, or to
     /// the git directory in a bare repository), else `hooks` in the common git directory
     /// (shared by every worktree).

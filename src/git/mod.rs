@@ -12,6 +12,7 @@ mod index;
 mod local;
 mod numstat;
 mod par;
+mod push;
 mod range;
 mod refs;
 
@@ -23,6 +24,7 @@ pub use diff::{DiffOptions, MergeDiff, RawChange};
 pub use local::Identities;
 pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
+pub use push::{CreationBase, PushBase, PushFacts};
 pub use refs::EXISTING_REFS;
 
 use crate::model::{CommitFacts, Identity, ObjectId};
@@ -115,6 +117,13 @@ pub enum GitError {
         /// The limit.
         max: u64,
     },
+    /// A worker thread could not do its share (it could not start, open the repository, or
+    /// it panicked): the run fails rather than judge fewer commits than it was asked to.
+    #[error("internal error in the worker threads: {problem}")]
+    Worker {
+        /// What went wrong.
+        problem: String,
+    },
     /// libgit2 reported some other error.
     #[error("{context}: {}", source.message())]
     Git2 {
@@ -174,6 +183,18 @@ impl Repo {
         })?;
         let location = RepoLocation::Path(repo.path().to_path_buf());
         Ok(Self::wrap(repo, location))
+    }
+
+    /// Like [`Repo::discover`], but `None` when `dir` is in no repository at all; any other
+    /// failure (a corrupt or unreadable repository) is still an error.
+    pub fn discover_if_any(dir: &Path) -> Result<Option<Repo>, GitError> {
+        match Self::discover(dir) {
+            Ok(repo) => Ok(Some(repo)),
+            Err(GitError::Open { source, .. }) if source.code() == git2::ErrorCode::NotFound => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// Opens the repository git's environment names (`GIT_DIR`, `GIT_OBJECT_DIRECTORY`,

@@ -1,20 +1,31 @@
-//! Per-commit work spread over threads, results in input order.
+//! Per-commit work spread over threads with rayon, results in input order.
 //!
-//! Each worker opens its own [`Repo`] once (`git2::Repository` is not `Sync`) and claims
-//! commits one at a time, so a slow commit never holds back a whole batch. The caller's
-//! sink receives results in input order on the calling thread; workers run at most a
-//! window of commits ahead of it, so memory stays bounded by what is in flight.
+//! Each worker thread of the call's own rayon pool opens its own [`Repo`]
+//! (`git2::Repository` is not `Sync`) once and reuses it across the commits it takes. Commits are handed out in windows, and the caller's sink
+//! receives every result of a window in input order before the next window starts, so
+//! memory stays bounded by a window, not by the length of the range.
+//!
+//! Nothing here can end early with a short result: every commit of a window yields a result
+//! or an error, the first error (by input position) is returned, and a panic in a worker is
+//! caught and returned as an error, so a gate never judges fewer commits than it was asked
+//! to and never hangs.
 
-use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
-use std::sync::{Condvar, Mutex};
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use rayon::prelude::*;
 
 use super::{GitError, Repo, RepoLocation};
 use crate::model::ObjectId;
 
-/// How far (in commits) workers may run ahead of the sink, per thread.
-const WINDOW_PER_THREAD: usize = 64;
+thread_local! {
+    /// The repository handle of one worker thread. Each call builds its own pool, whose
+    /// threads (and so these handles) end with the call.
+    static WORKER_REPO: RefCell<Option<Result<Repo, GitError>>> = const { RefCell::new(None) };
+}
+
+/// How many commits, per thread, one window holds.
+const WINDOW_PER_THREAD: usize = 256;
 
 /// Runs `f` on every commit of `ids` with `threads` workers (0: one per core) and hands
 /// each result to `sink` in input order. Stops at the first error, from `f` or `sink`.
@@ -43,75 +54,57 @@ where
         }
         return Ok(());
     }
-
-    let window = WINDOW_PER_THREAD * threads;
-    let next = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    // How many results the sink has taken; workers wait while they are a window ahead.
-    let taken = Mutex::new(0usize);
-    let moved = Condvar::new();
-    let (tx, rx) = mpsc::channel::<(usize, Result<T, E>)>();
-
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, stop, taken, moved, f) = (&next, &stop, &taken, &moved, &f);
-            scope.spawn(move || {
-                let mut repo = Some(Repo::open(loc));
-                loop {
-                    if stop.load(Ordering::Relaxed) {
-                        return;
-                    }
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= ids.len() {
-                        return;
-                    }
-                    {
-                        let mut done = taken.lock().expect("no worker panics holding it");
-                        while i >= *done + window && !stop.load(Ordering::Relaxed) {
-                            done = moved.wait(done).expect("no worker panics holding it");
-                        }
-                    }
-                    let result = match repo.take() {
-                        Some(Ok(opened)) => {
-                            let result = f(&opened, &ids[i]);
-                            repo = Some(Ok(opened));
-                            result
-                        }
-                        // The repository could not be opened: report it once, then stop.
-                        Some(Err(e)) => Err(E::from(e)),
-                        None => return,
-                    };
-                    if tx.send((i, result)).is_err() {
-                        return;
-                    }
-                }
-            });
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| {
+            E::from(GitError::Worker {
+                problem: format!("cannot start {threads} worker threads: {e}"),
+            })
+        })?;
+    for window in ids.chunks(WINDOW_PER_THREAD * threads) {
+        let results = catch_unwind(AssertUnwindSafe(|| {
+            pool.install(|| {
+                window
+                    .par_iter()
+                    .map(|id| {
+                        WORKER_REPO.with(|cell| {
+                            let mut slot = cell.borrow_mut();
+                            match slot.get_or_insert_with(|| Repo::open(loc)) {
+                                Ok(repo) => f(repo, id),
+                                Err(e) => Err(E::from(GitError::Worker {
+                                    problem: format!("cannot open the repository: {e}"),
+                                })),
+                            }
+                        })
+                    })
+                    .collect::<Vec<Result<T, E>>>()
+            })
+        }))
+        .map_err(|panic| {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            E::from(GitError::Worker {
+                problem: format!("a worker thread panicked: {what}"),
+            })
+        })?;
+        if results.len() != window.len() {
+            return Err(E::from(GitError::Worker {
+                problem: format!(
+                    "{} of {} commits came back from the workers",
+                    results.len(),
+                    window.len()
+                ),
+            }));
         }
-        drop(tx);
-
-        let outcome = (|| {
-            let mut pending: BTreeMap<usize, T> = BTreeMap::new();
-            let mut want = 0usize;
-            while want < ids.len() {
-                let Ok((i, result)) = rx.recv() else {
-                    break;
-                };
-                pending.insert(i, result?);
-                while let Some(value) = pending.remove(&want) {
-                    sink(value)?;
-                    want += 1;
-                }
-                *taken.lock().expect("no worker panics holding it") = want;
-                moved.notify_all();
-            }
-            Ok(())
-        })();
-        stop.store(true, Ordering::Relaxed);
-        moved.notify_all();
-        drop(rx);
-        outcome
-    })
+        for result in results {
+            sink(result?)?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` on every commit of `ids` with `threads` workers (0: one per core), one `Repo`

@@ -117,8 +117,9 @@ impl Repo {
             })
     }
 
-    /// The commits every ref and HEAD point at (refs that peel to no commit are skipped,
-    /// as `git rev-list --all` skips them).
+    /// The commits every ref and HEAD point at. Refs that peel to a tree or a blob, and
+    /// symbolic refs that lead nowhere, are skipped as `git rev-list --all` skips them; a
+    /// ref whose object is missing or unreadable is an error, never silently left out.
     fn all_ref_commits(&self) -> Result<Vec<git2::Oid>, GitError> {
         let refs_err = |source| GitError::Git2 {
             context: "listing refs".to_string(),
@@ -127,8 +128,19 @@ impl Repo {
         let mut oids = Vec::new();
         for reference in self.repo.references().map_err(refs_err)? {
             let reference = reference.map_err(refs_err)?;
-            if let Ok(commit) = reference.peel_to_commit() {
-                oids.push(commit.id());
+            match reference.peel(git2::ObjectType::Commit) {
+                Ok(commit) => oids.push(commit.id()),
+                Err(e) if super::refs::is_peel_mismatch(&e) => {}
+                Err(_) if reference.kind() == Some(git2::ReferenceType::Symbolic) => {}
+                Err(source) => {
+                    return Err(GitError::Git2 {
+                        context: format!(
+                            "resolving ref {}",
+                            String::from_utf8_lossy(reference.name_bytes())
+                        ),
+                        source,
+                    });
+                }
             }
         }
         if let Ok(head) = self.repo.head()

@@ -10,10 +10,11 @@ use std::path::PathBuf;
 use git2::{ErrorCode, ObjectType, Oid};
 
 use super::{GitError, Repo};
-use crate::model::{ObjectId, RefUpdate};
+use crate::model::ObjectId;
 
-/// The refs whose commits a repository already has, for [`Repo::new_commits`]: its
-/// branches and tags, and nothing else.
+/// The refs whose commits a repository already has (see [`Repo::push_facts`]): its
+/// branches and tags, and nothing else. Pull-request, hidden or notes refs must not hide
+/// commits that were never checked.
 pub const EXISTING_REFS: &[&str] = &["refs/heads/*", "refs/tags/*"];
 
 impl Repo {
@@ -105,112 +106,6 @@ impl Repo {
             .map_err(|e| git2_error(&format!("comparing {ancestor} and {descendant}"), e))
     }
 
-    /// Commits reachable from `tips` and from no branch or tag the repository has
-    /// (`git rev-list TIPS --not --branches --tags`), each once, newest first.
-    ///
-    /// Only `refs/heads/*` and `refs/tags/*` count as "already there": pull-request,
-    /// hidden or notes refs must not hide commits that were never checked.
-    pub fn new_commits(&self, tips: &[ObjectId]) -> Result<Vec<ObjectId>, GitError> {
-        self.commits_excluding(tips, EXISTING_REFS, &[])
-    }
-
-    /// Commits reachable from `tips` but not from any ref matching `hide_globs` nor from
-    /// `hide_ids` (ids that do not exist here, or lead to no commit, are skipped), each
-    /// once, newest first: `git rev-list TIPS --not --glob=... IDS`.
-    pub fn commits_excluding(
-        &self,
-        tips: &[ObjectId],
-        hide_globs: &[&str],
-        hide_ids: &[ObjectId],
-    ) -> Result<Vec<ObjectId>, GitError> {
-        let repo = self.git2();
-        let mut walk = repo
-            .revwalk()
-            .map_err(|e| git2_error("starting a revision walk", e))?;
-        let mut any = false;
-        for tip in tips {
-            if let Some(commit) = self.peel_to_commit(tip)? {
-                walk.push(to_oid(&commit)?)
-                    .map_err(|e| git2_error(&format!("walking from {tip}"), e))?;
-                any = true;
-            }
-        }
-        if !any {
-            return Ok(Vec::new());
-        }
-        for glob in hide_globs {
-            let refs = repo
-                .references_glob(glob)
-                .map_err(|e| git2_error(&format!("listing {glob}"), e))?;
-            for reference in refs {
-                let reference = reference.map_err(|e| git2_error(&format!("listing {glob}"), e))?;
-                match reference.peel(ObjectType::Commit) {
-                    Ok(obj) => walk
-                        .hide(obj.id())
-                        .map_err(|e| git2_error("hiding an existing ref", e))?,
-                    Err(e) if is_peel_mismatch(&e) => {}
-                    // A symbolic ref that leads nowhere (to an unborn branch, or in a
-                    // loop) hides nothing; git itself ignores it as a broken ref. Failing
-                    // here would let one stray symref reject every push.
-                    Err(_) if reference.kind() == Some(git2::ReferenceType::Symbolic) => {}
-                    Err(e) => {
-                        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
-                        return Err(git2_error(&format!("resolving ref {name}"), e));
-                    }
-                }
-            }
-        }
-        for id in hide_ids {
-            let Ok(oid) = to_oid(id) else { continue };
-            let Ok(obj) = repo.find_object(oid, None) else {
-                continue;
-            };
-            if let Ok(commit) = obj.peel(ObjectType::Commit) {
-                walk.hide(commit.id())
-                    .map_err(|e| git2_error(&format!("hiding {id}"), e))?;
-            }
-        }
-        walk.map(|oid| {
-            oid.map(to_id)
-                .map_err(|e| git2_error("walking the new commits", e))
-        })
-        .collect()
-    }
-
-    /// One ref update as the checks see it: whether it is forced, and the commits its new
-    /// tip brings that are reachable from no ref matching `hide_globs` and from none of
-    /// `hide_ids` (see [`Repo::commits_excluding`]).
-    ///
-    /// `old_may_be_missing`: on a client (pre-push) the remote's old tip may be unknown
-    /// here, and then it cannot be an ancestor of anything local, so the update is forced.
-    /// On a server the old tip is the repository's own ref, and a missing one is an error.
-    pub fn ref_update(
-        &self,
-        name: &str,
-        old: Option<&ObjectId>,
-        new: Option<&ObjectId>,
-        hide_globs: &[&str],
-        hide_ids: &[ObjectId],
-        old_may_be_missing: bool,
-    ) -> Result<RefUpdate, GitError> {
-        let new_commits = match new {
-            Some(new) => self.commits_excluding(std::slice::from_ref(new), hide_globs, hide_ids)?,
-            None => Vec::new(),
-        };
-        let forced = match (old, new) {
-            (Some(old), _) if old_may_be_missing && !self.has_object(old)? => true,
-            (Some(old), Some(new)) => self.is_forced(old, new)?,
-            _ => false,
-        };
-        Ok(RefUpdate {
-            name: name.to_owned(),
-            old: old.cloned(),
-            new: new.cloned(),
-            forced,
-            new_commits,
-        })
-    }
-
     /// True when moving a ref from `old` to `new` drops commits: the old tip is not an
     /// ancestor of the new one (tags peeled); a tip that is no commit counts as forced
     /// whenever it changes. A missing object is an error.
@@ -283,7 +178,7 @@ impl Repo {
 }
 
 /// True for the error libgit2 gives when an object cannot be peeled to the wanted type.
-fn is_peel_mismatch(e: &git2::Error) -> bool {
+pub(super) fn is_peel_mismatch(e: &git2::Error) -> bool {
     matches!(e.code(), ErrorCode::InvalidSpec | ErrorCode::Peel)
 }
 

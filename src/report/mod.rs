@@ -134,15 +134,33 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 /// The one-line summary, without colour:
 /// `agentfence: rejected: 2 errors, 1 warning in 12 commits, 1 ref` or
 /// `agentfence: accepted: 12 commits, 1 ref checked, no violations`.
+/// The summary every text report opens with: the verdict, what was checked, the commits
+/// per owner and the rules in force, e.g.
+/// `agentfence: accepted: 3 commits (claude-code 2, unchecked 1), 1 ref; rules: embedded default`.
 fn summary_line(report: &Report) -> String {
+    let owners = if report.owners.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = report
+            .owners
+            .iter()
+            .map(|(name, n)| format!("{} {n}", text::escape(name)))
+            .collect();
+        format!(" ({})", list.join(", "))
+    };
+    let rules = if report.rules.is_empty() {
+        String::new()
+    } else {
+        format!("; rules: {}", text::escape(&report.rules))
+    };
     let checked = format!(
-        "{}, {}",
+        "{}{owners}, {}",
         plural(report.commits, "commit", "commits"),
         plural(report.refs, "ref", "refs")
     );
     if report.violations.is_empty() {
         return format!(
-            "agentfence: {}: {checked} checked, no violations",
+            "agentfence: {}: {checked}, no violations{rules}",
             verdict(report)
         );
     }
@@ -156,7 +174,7 @@ fn summary_line(report: &Report) -> String {
         counts.push(plural(warnings, "warning", "warnings"));
     }
     format!(
-        "agentfence: {}: {} in {checked}",
+        "agentfence: {}: {} in {checked}{rules}",
         verdict(report),
         counts.join(", ")
     )

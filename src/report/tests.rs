@@ -21,6 +21,8 @@ fn accepted() -> Report {
         violations: Vec::new(),
         commits: 12,
         refs: 1,
+        owners: vec![("claude-code".to_owned(), 9), ("unchecked".to_owned(), 3)],
+        rules: "embedded default".to_owned(),
     }
 }
 
@@ -55,6 +57,7 @@ fn rejected() -> Report {
         violations: vec![on_commit, on_ref, on_push],
         commits: 12,
         refs: 1,
+        ..Report::default()
     }
 }
 
@@ -76,6 +79,7 @@ fn warnings_only() -> Report {
         violations: vec![lines, task],
         commits: 1,
         refs: 0,
+        ..Report::default()
     }
 }
 
@@ -93,6 +97,7 @@ fn tricky() -> Report {
         violations: vec![v],
         commits: 1,
         refs: 1,
+        ..Report::default()
     }
 }
 
@@ -188,7 +193,9 @@ fn text_summary_lines() {
     let first = |r: &Report| plain(r, Format::Text).lines().next().map(str::to_owned);
     assert_eq!(
         first(&accepted()).as_deref(),
-        Some("agentfence: accepted: 12 commits, 1 ref checked, no violations")
+        Some(
+            "agentfence: accepted: 12 commits (claude-code 9, unchecked 3), 1 ref, no violations; rules: embedded default"
+        )
     );
     assert_eq!(
         first(&rejected()).as_deref(),

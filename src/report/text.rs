@@ -191,7 +191,7 @@ fn push_escaped(out: &mut String, c: char) {
 }
 
 /// `s` with unsafe characters escaped; borrowed when there are none.
-fn escape(s: &str) -> Cow<'_, str> {
+pub(super) fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(is_unsafe) {
         return Cow::Borrowed(s);
     }

@@ -67,6 +67,9 @@ pub struct Matcher {
     pub pusher: Vec<String>,
     /// Environment markers, for local hooks only.
     pub env: Vec<EnvMarker>,
+    /// Principal patterns (globs, `*` matching any characters) of a verified commit
+    /// signature.
+    pub signer: Vec<globset::GlobMatcher>,
 }
 
 /// A trailer condition: key (case-insensitive) and a regex on the value.

@@ -160,6 +160,7 @@ pub fn matcher(name: &str) -> Option<Matcher> {
     let p = PRESETS.iter().find(|p| p.name == name)?;
     let re = |s: &str| Regex::new(s).expect("preset regexes are tested to compile");
     Some(Matcher {
+        signer: Vec::new(),
         trailers: p
             .trailers
             .iter()

@@ -196,10 +196,12 @@ policies:
         owner_of(&repo, HUMAN, "a", &["--pusher", "svc-robot"]),
         "by-pusher"
     );
+    // Authenticated identity comes first: the pusher's agent is the owner in reports (the
+    // author's agent is an owner too, and its policy must pass as well).
     assert_eq!(
         owner_of(&repo, ("Robo One", "r@x"), "a", &["--pusher", "svc-robot"]),
-        "by-author",
-        "agents are tried in order even when the pusher is an agent"
+        "by-pusher",
+        "the pusher's agent is the first owner, whatever the commit says"
     );
     let out = repo
         .git_cmd()

@@ -35,9 +35,13 @@ fn bot_commit(repo: &TestRepo, subject: &str) -> String {
     repo.commit(&format!("{subject}\n\nAgent: bot"))
 }
 
-/// Runs `check main..topic --format json` plus `args`; returns exit code and the JSON.
+/// Runs `check main..topic --format json` plus `args`; returns exit code and the JSON. The
+/// rules bind `bot` by pusher, so the series names one: `dev`, a person, unless `args` do.
 fn check(repo: &TestRepo, args: &[&str]) -> (i32, Value) {
     let mut all = vec!["check", "--format", "json"];
+    if !args.contains(&"--pusher") {
+        all.extend(["--pusher", "dev"]);
+    }
     all.extend_from_slice(args);
     if !args.iter().any(|a| a.contains("..")) {
         all.push("main..topic");
@@ -477,6 +481,13 @@ fn a_pusher_owns_trailerless_commits() {
         .output()
         .expect("run");
     assert_eq!(code(&out), 1, "{}", stderr(&out));
+    // Any one of several identities (the PR's author and the run's actors) binds, and a
+    // forge's user names compare without case.
+    assert_rejected(
+        &repo,
+        &["--pusher", "dev", "--pusher", "SVC-BOT"],
+        &["path-scope"],
+    );
 }
 
 #[test]
@@ -564,7 +575,7 @@ fn warn_enforcement_reports_warnings_and_exits_zero() {
     let (code, json) = check(&repo, &[]);
     assert_eq!(code, 0);
     assert_eq!(json["violations"][0]["severity"], "warning");
-    let out = repo.run(&["check", "main..topic"]);
+    let out = repo.run(&["check", "--pusher", "dev", "main..topic"]);
     assert_eq!(code_of(&out), 0);
     assert!(stdout(&out).contains("1 warning"), "{}", stdout(&out));
 }
@@ -578,7 +589,7 @@ fn text_report_names_commit_rule_agent_path_and_the_way_back() {
     let repo = setup("paths: {allow: ['src/**']}", "");
     repo.write("out.txt", "x\n");
     let id = bot_commit(&repo, "Out");
-    let out = repo.run(&["check", "main..topic"]);
+    let out = repo.run(&["check", "--pusher", "dev", "main..topic"]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
     let line = text
@@ -600,7 +611,14 @@ fn github_format_annotates_paths() {
     let repo = setup("paths: {allow: ['src/**']}", "");
     repo.write("out.txt", "x\n");
     bot_commit(&repo, "Out");
-    let out = repo.run(&["check", "--format", "github", "main..topic"]);
+    let out = repo.run(&[
+        "check",
+        "--pusher",
+        "dev",
+        "--format",
+        "github",
+        "main..topic",
+    ]);
     assert_eq!(code(&out), 1);
     let text = stdout(&out);
     assert!(
@@ -616,7 +634,14 @@ fn sarif_format_has_one_result_per_violation() {
     repo.write("out.txt", "x\n");
     repo.write("out2.txt", "x\n");
     bot_commit(&repo, "Out");
-    let out = repo.run(&["check", "--format", "sarif", "main..topic"]);
+    let out = repo.run(&[
+        "check",
+        "--pusher",
+        "dev",
+        "--format",
+        "sarif",
+        "main..topic",
+    ]);
     assert_eq!(code(&out), 1);
     let sarif: Value = serde_json::from_str(&stdout(&out)).expect("SARIF is JSON");
     assert_eq!(sarif["version"], "2.1.0");
@@ -660,7 +685,7 @@ fn check_fails_closed_on_bad_input() {
     repo.git(&["checkout", "-q", "-b", "topic"]);
     repo.write("x", "x\n");
     repo.commit("x");
-    let out = repo.run(&["check", "main..topic"]);
+    let out = repo.run(&["check", "--pusher", "dev", "main..topic"]);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains(".agentfence.yaml"),
@@ -682,7 +707,14 @@ fn rules_flag_and_environment_take_precedence() {
     let out = repo
         .agentfence()
         .env("AGENTFENCE_RULES", strict)
-        .args(["check", "--format", "json", "main..topic"])
+        .args([
+            "check",
+            "--pusher",
+            "dev",
+            "--format",
+            "json",
+            "main..topic",
+        ])
         .output()
         .expect("run");
     assert_eq!(code(&out), 1);
@@ -702,11 +734,11 @@ fn with_no_range_check_lints_what_the_upstream_does_not_have() {
     clone.git(&["fetch", "-q", "origin"]);
     clone.git(&["reset", "-q", "--hard", "origin/main"]);
     clone.git(&["branch", "-q", "--set-upstream-to=origin/main"]);
-    let out = clone.run(&["check", "--format", "json"]);
+    let out = clone.run(&["check", "--pusher", "dev", "--format", "json"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     clone.write("out.txt", "x\n");
     clone.commit("Out of scope\n\nAgent: bot");
-    let out = clone.run(&["check", "--format", "json"]);
+    let out = clone.run(&["check", "--pusher", "dev", "--format", "json"]);
     assert_eq!(code(&out), 1, "{}", stderr(&out));
     let json: Value = serde_json::from_str(&stdout(&out)).expect("json");
     assert_eq!(rule_ids(&json), ["path-scope"]);
@@ -746,7 +778,7 @@ fn a_path_that_is_not_utf8_fails_closed_naming_commit_and_path() {
     assert!(status.success());
     repo.git(&["commit", "-q", "-m", "Latin-1 name\n\nAgent: bot"]);
     let id = repo.rev("HEAD");
-    let out = repo.run(&["check", "main..topic"]);
+    let out = repo.run(&["check", "--pusher", "dev", "main..topic"]);
     assert_eq!(code(&out), 2, "{}", stdout(&out));
     let err = stderr(&out);
     assert_eq!(err.lines().count(), 1, "{err}");

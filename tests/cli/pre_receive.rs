@@ -44,14 +44,27 @@ fn lines(n: usize) -> String {
     (0..n).map(|i| format!("line {i}\n")).collect()
 }
 
-/// Pushes with `args` and `env`; returns the output.
+/// Pushes with `args` and `env`; returns the output. The rules bind `bot` by pusher, so
+/// every push names one: `dev`, a person, unless `env` names another.
 fn push(client: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = client.push_cmd(args);
+    if !env.iter().any(|(k, _)| PUSHER_VARIABLES.contains(k)) {
+        cmd.env("AGENTFENCE_PUSHER", "dev");
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
     cmd.output().expect("run git push")
 }
+
+/// The variables that name the pusher on a server.
+const PUSHER_VARIABLES: &[&str] = &[
+    "AGENTFENCE_PUSHER",
+    "GL_USERNAME",
+    "GITEA_PUSHER_NAME",
+    "GL_USER",
+    "REMOTE_USER",
+];
 
 /// The violation rows of the report the pusher saw: (place, rule, rest of the line).
 fn rows(err: &str) -> Vec<(String, String, String)> {
@@ -191,7 +204,7 @@ fn path_scope_rejects_outside_allow_and_accepts_inside() {
         &["lib/b.rs", "bot", &outside[..10]],
     );
     assert!(
-        err.contains("remote: agentfence: rejected: 1 error in 1 commit, 1 ref"),
+        err.contains("remote: agentfence: rejected: 1 error in 1 commit (bot 1), 1 ref"),
         "{err}"
     );
 }
@@ -631,7 +644,7 @@ fn commits_already_on_the_server_are_not_charged_again() {
         ],
     );
     assert!(
-        err.contains("remote: agentfence: accepted: 0 commits, 2 refs checked"),
+        err.contains("remote: agentfence: accepted: 0 commits, 2 refs, no violations"),
         "{err}"
     );
 }
@@ -689,25 +702,56 @@ fn tags_carrying_new_commits_are_judged_lightweight_and_annotated() {
 }
 
 #[test]
-fn a_tag_whose_tip_is_no_commit_is_judged_by_its_ref_alone() {
+fn a_ref_an_agent_points_at_a_tree_or_blob_is_ref_target_and_a_persons_is_not() {
     let (server, client) = setup("refs: {allow: ['refs/tags/**']}\nforbid: [force-push]");
     let tree = client.rev("HEAD^{tree}");
     let blob = client.rev("HEAD:README.md");
-    assert_accepted(
+    // The agent: a tag straight at a tree, and an annotated tag of a blob, each carry
+    // content no path rule sees.
+    assert_rejected(
         &server,
         &client,
         &["origin", &format!("{tree}:refs/tags/tree")],
         &[("AGENTFENCE_PUSHER", "svc-bot")],
-        &[("refs/tags/tree", Some(&tree))],
+        &["ref-target"],
+        &[],
+        &["refs/tags/tree", "not a commit"],
     );
     client.git(&["tag", "-a", "-m", "A tag of a blob", "blobtag", &blob]);
     let blobtag = client.rev("refs/tags/blobtag");
-    assert_accepted(
+    assert_rejected(
         &server,
         &client,
         &["origin", "refs/tags/blobtag"],
         &[("AGENTFENCE_PUSHER", "svc-bot")],
-        &[("refs/tags/blobtag", Some(&blobtag))],
+        &["ref-target"],
+        &[],
+        &["refs/tags/blobtag"],
+    );
+    // Also when the agent's pusher name differs in case.
+    assert_rejected(
+        &server,
+        &client,
+        &["origin", "refs/tags/blobtag"],
+        &[("AGENTFENCE_PUSHER", "SVC-Bot")],
+        &["ref-target"],
+        &[],
+        &["refs/tags/blobtag"],
+    );
+    // A person may (ref-target binds agents only).
+    assert_accepted(
+        &server,
+        &client,
+        &[
+            "origin",
+            &format!("{tree}:refs/tags/tree"),
+            "refs/tags/blobtag",
+        ],
+        &[],
+        &[
+            ("refs/tags/tree", Some(&tree)),
+            ("refs/tags/blobtag", Some(&blobtag)),
+        ],
     );
     // Moving a non-commit tag to another object drops what it pointed at: forced.
     assert_rejected(
@@ -715,7 +759,7 @@ fn a_tag_whose_tip_is_no_commit_is_judged_by_its_ref_alone() {
         &client,
         &["--force", "origin", &format!("{blob}:refs/tags/tree")],
         &[("AGENTFENCE_PUSHER", "svc-bot")],
-        &["force-push"],
+        &["force-push", "ref-target"],
         &[],
         &["refs/tags/tree"],
     );
@@ -740,7 +784,7 @@ fn a_commit_shared_by_two_refs_is_judged_once() {
         &["lib/out.rs"],
     );
     assert!(
-        err.contains("remote: agentfence: rejected: 1 error in 1 commit, 2 refs"),
+        err.contains("remote: agentfence: rejected: 1 error in 1 commit (bot 1), 2 refs"),
         "{err}"
     );
     client.git(&["reset", "-q", "--hard", "HEAD~"]);
@@ -1026,7 +1070,7 @@ fn quarantined_objects_are_read_and_a_rejection_leaves_no_trace() {
 /// Runs `agentfence pre-receive` by hand in `server` and asserts it could not check:
 /// exit 2, one `agentfence:` line on stderr containing `want`, no panic.
 fn assert_bad_input(server: &Server, stdin: &str, want: &str) {
-    let out = server.pre_receive(&[], stdin);
+    let out = server.pre_receive(&["--pusher", "dev"], stdin);
     let err = stderr(&out);
     assert_eq!(code(&out), 2, "{stdin:?}: {err}");
     let lines: Vec<&str> = err.lines().collect();
@@ -1075,7 +1119,10 @@ fn bad_stdin_is_one_line_naming_the_fault() {
         &missing,
     );
     // Well-formed input is judged (and nothing was written by the bad runs).
-    let out = server.pre_receive(&[], &format!("{zero} {head} refs/heads/x\n"));
+    let out = server.pre_receive(
+        &["--pusher", "dev"],
+        &format!("{zero} {head} refs/heads/x\n"),
+    );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
 

@@ -10,8 +10,20 @@ pub(crate) struct TestRepo {
     dir: tempfile::TempDir,
 }
 
+/// The variables a test keeps from the environment that runs it: enough to find programs
+/// and a temp dir. Everything else is cleared, so that no agent marker of the developer's
+/// own session (`CLAUDECODE`, `CODEX_SANDBOX`, `CURSOR_AGENT`, `GEMINI_CLI`,
+/// `PRE_COMMIT_*`, `AGENTFENCE_*`, a forge's pusher variables...) can change an outcome.
+const KEPT_VARIABLES: &[&str] = &["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "USER"];
+
 /// Environment that makes git deterministic and blind to the user's config.
 pub(crate) fn git_env(cmd: &mut Command) -> &mut Command {
+    cmd.env_clear();
+    for var in KEPT_VARIABLES {
+        if let Some(value) = std::env::var_os(var) {
+            cmd.env(var, value);
+        }
+    }
     cmd.env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_CONFIG_GLOBAL", "/dev/null")
         .env("GIT_AUTHOR_NAME", "Dev Human")
