@@ -93,6 +93,8 @@ fn parse_lines(
     parse: impl Fn(&[&str], Bad<'_>) -> Result<RefLine, InputError>,
 ) -> Result<Vec<RefLine>, InputError> {
     let mut lines = Vec::new();
+    // Names seen so far: one set lookup per line, so 50,000 refs cost 50,000 lookups.
+    let mut names: std::collections::HashSet<&str> = std::collections::HashSet::new();
     for (i, text) in stdin.lines().enumerate() {
         let bad = |problem: String| InputError::HookLine {
             line: i + 1,
@@ -106,7 +108,8 @@ fn parse_lines(
         {
             return Err(bad("the two ids have different lengths".to_owned()));
         }
-        if lines.iter().any(|l: &RefLine| l.name == line.name) {
+        let name = text.rsplit(' ').next().unwrap_or_default();
+        if !names.insert(name) {
             return Err(bad(format!("ref {} appears twice", line.name)));
         }
         if line.old.is_none() && line.new.is_none() {

@@ -127,3 +127,74 @@ where
     })?;
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::process::Command;
+
+    /// A repository with `n` commits made by the git CLI; returns its dir and the ids.
+    fn repo_with_commits(n: usize) -> (tempfile::TempDir, Vec<ObjectId>) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let git = |args: &[&str]| {
+            let out = Command::new("git")
+                .current_dir(dir.path())
+                .env("GIT_CONFIG_NOSYSTEM", "1")
+                .env("GIT_CONFIG_GLOBAL", "/dev/null")
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@t")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@t")
+                .args(args)
+                .output()
+                .expect("git");
+            assert!(out.status.success(), "{out:?}");
+            String::from_utf8(out.stdout).expect("utf-8")
+        };
+        git(&["init", "-q"]);
+        for i in 0..n {
+            git(&["commit", "-q", "--allow-empty", "-m", &format!("c{i}")]);
+        }
+        let ids = git(&["rev-list", "HEAD"])
+            .lines()
+            .map(|l| ObjectId::from_hex(l).expect("hex"))
+            .collect();
+        (dir, ids)
+    }
+
+    #[test]
+    fn many_runs_return_every_result_in_order_and_never_hang() {
+        let (dir, ids) = repo_with_commits(40);
+        let loc = RepoLocation::Path(dir.path().join(".git"));
+        for round in 0..300 {
+            let got: Vec<ObjectId> =
+                par_map_commits(&loc, &ids, 2, |_, id| Ok::<_, GitError>(id.clone()))
+                    .expect("no error");
+            assert_eq!(got, ids, "round {round}");
+        }
+    }
+
+    #[test]
+    fn an_error_or_a_panic_in_a_worker_is_an_error_not_a_short_result() {
+        let (dir, ids) = repo_with_commits(30);
+        let loc = RepoLocation::Path(dir.path().join(".git"));
+        let bad = ids[17].clone();
+        let err = par_map_commits(&loc, &ids, 2, |_, id| {
+            if *id == bad {
+                Err(GitError::Worker {
+                    problem: "boom".to_owned(),
+                })
+            } else {
+                Ok(())
+            }
+        })
+        .expect_err("an error");
+        assert!(err.to_string().contains("boom"), "{err}");
+        let err = par_map_commits(&loc, &ids, 2, |_, id| {
+            assert!(*id != bad, "worker panic on purpose");
+            Ok::<_, GitError>(())
+        })
+        .expect_err("a panic becomes an error");
+        assert!(err.to_string().contains("panicked"), "{err}");
+    }
+}

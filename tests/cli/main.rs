@@ -5,6 +5,7 @@ mod attribution;
 mod brief;
 mod check;
 mod ci;
+mod holes;
 mod install;
 mod local_hooks;
 mod pre_receive;

@@ -9,7 +9,7 @@ use crate::support::{Server, TestRepo, code, stderr};
 
 /// Rules with one agent `bot` (trailer `Agent: bot`, or pusher `svc-bot`) under policy
 /// `agents` whose body is `policy`, and no policy for humans; `extra` is more top-level YAML.
-fn rules_yaml(policy: &str, extra: &str) -> String {
+pub(crate) fn rules_yaml(policy: &str, extra: &str) -> String {
     let body: String = policy.lines().map(|l| format!("    {l}\n")).collect();
     format!(
         "version: 1\nagents:\n  - name: bot\n    match:\n      trailer: {{Agent: '^bot$'}}\n      pusher: [svc-bot]\n    policy: agents\npolicies:\n  agents:\n{body}{extra}"
@@ -18,7 +18,7 @@ fn rules_yaml(policy: &str, extra: &str) -> String {
 
 /// A server whose `main` holds `rules` (pushed before the hook was installed), and a client
 /// cloned from it, on `main`.
-fn setup_with(rules: &str) -> (Server, TestRepo) {
+pub(crate) fn setup_with(rules: &str) -> (Server, TestRepo) {
     let server = Server::new();
     let client = TestRepo::new();
     client.remote(&server);
@@ -31,12 +31,12 @@ fn setup_with(rules: &str) -> (Server, TestRepo) {
     (server, client)
 }
 
-fn setup(policy: &str) -> (Server, TestRepo) {
+pub(crate) fn setup(policy: &str) -> (Server, TestRepo) {
     setup_with(&rules_yaml(policy, ""))
 }
 
 /// Commits everything as the agent `bot`.
-fn bot_commit(client: &TestRepo, subject: &str) -> String {
+pub(crate) fn bot_commit(client: &TestRepo, subject: &str) -> String {
     client.commit(&format!("{subject}\n\nAgent: bot"))
 }
 
@@ -46,7 +46,7 @@ fn lines(n: usize) -> String {
 
 /// Pushes with `args` and `env`; returns the output. The rules bind `bot` by pusher, so
 /// every push names one: `dev`, a person, unless `env` names another.
-fn push(client: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> Output {
+pub(crate) fn push(client: &TestRepo, args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut cmd = client.push_cmd(args);
     if !env.iter().any(|(k, _)| PUSHER_VARIABLES.contains(k)) {
         cmd.env("AGENTFENCE_PUSHER", "dev");
@@ -94,14 +94,14 @@ fn rows(err: &str) -> Vec<(String, String, String)> {
     out
 }
 
-fn rule_ids(err: &str) -> Vec<String> {
+pub(crate) fn rule_ids(err: &str) -> Vec<String> {
     rows(err).into_iter().map(|(_, rule, _)| rule).collect()
 }
 
 /// Pushes and asserts git refused the push because the hook rejected it with exactly the
 /// rules `want` (in report order); no ref on the server moved and none of `absent` is
 /// there. Each of `needles` must appear on some `remote:` line. Returns stderr.
-fn assert_rejected(
+pub(crate) fn assert_rejected(
     server: &Server,
     client: &TestRepo,
     args: &[&str],
@@ -143,7 +143,7 @@ fn assert_rejected(
 
 /// Pushes and asserts the push was accepted and every ref in `moved` is at the given id
 /// on the server (`None`: deleted). Returns stderr.
-fn assert_accepted(
+pub(crate) fn assert_accepted(
     server: &Server,
     client: &TestRepo,
     args: &[&str],
