@@ -420,7 +420,7 @@ fn brief_in_an_unreadable_repository_is_an_error_not_the_default_rules() {
 
 #[test]
 fn pre_push_under_the_framework_never_invents_the_pushed_ref() {
-    let (server, client) = setup("refs: {allow: ['refs/heads/agent/**']}\nforbid: [force-push]");
+    let (_server, client) = setup("refs: {allow: ['refs/heads/agent/**']}\nforbid: [force-push]");
     client.write("src/a.rs", "a\n");
     let head = bot_commit(&client, "Work");
     let out = push(&client, &["origin", "HEAD:refs/heads/agent/x"], &[]);
