@@ -20,6 +20,10 @@ use crate::rules::{Agent, Enforcement, GlobList, RULES_FILE_PATH, Rules, Scope};
 pub struct Brief {
     /// One entry per agent, in the rules' order.
     pub agents: Vec<AgentBrief>,
+    /// What the server-wide baseline layer demands of the same agents as well (a change
+    /// must pass both); absent when no baseline is in force.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<Box<Brief>>,
 }
 
 /// One agent's boundary.
@@ -116,6 +120,7 @@ impl Brief {
                 .into_iter()
                 .map(|agent| AgentBrief::new(rules, agent, now))
                 .collect(),
+            baseline: None,
         }
     }
 
@@ -127,6 +132,19 @@ impl Brief {
                 text.push('\n');
             }
             agent.write_text(&mut text);
+        }
+        if let Some(baseline) = &self.baseline
+            && !baseline.agents.is_empty()
+        {
+            text.push_str(
+                "\nThe server's baseline rules apply as well; a change must pass both:\n\n",
+            );
+            for (i, agent) in baseline.agents.iter().enumerate() {
+                if i > 0 {
+                    text.push('\n');
+                }
+                agent.write_text(&mut text);
+            }
         }
         out.write_all(text.as_bytes())
     }

@@ -20,6 +20,9 @@ pub enum Error {
     /// The engine was handed an incomplete picture (a bug; it fails closed).
     #[error(transparent)]
     Unattributed(#[from] crate::check::Unattributed),
+    /// The decision log could not be written (the push is rejected).
+    #[error(transparent)]
+    Log(#[from] crate::decision_log::LogError),
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

@@ -11,37 +11,79 @@
 use std::collections::HashSet;
 use std::io::Write;
 
+use time::OffsetDateTime;
+
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::{CommitOutcome, Engine, Report};
+use crate::check::{CommitOutcome, CommitOwners, Engine, Report, Unowned};
 use crate::commands::Outcome;
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::{ObjectId, RefUpdate};
 use crate::pipeline;
 use crate::report::{Format, RenderOptions};
-use crate::rules::Rules;
-use crate::rules_source::RulesInForce;
+use crate::rules_source::Layers;
+use crate::violation::Layer;
 
-/// A gate's run: the repository, the rules in force and the engine judging under them.
+/// A gate's run: the repository, and one engine per rules layer.
 pub struct Gate<'a> {
     /// The repository.
     pub repo: &'a Repo,
-    /// The rules in force and where they came from.
-    pub in_force: &'a RulesInForce,
-    /// The engine (actor, time, audit switch).
-    pub engine: Engine<'a>,
+    /// The rules layers in force.
+    pub layers: &'a Layers,
+    /// One engine per layer, in [`Layers::each`] order, with the label its violations
+    /// carry.
+    pub engines: Vec<(Option<Layer>, Engine<'a>)>,
     /// Worker threads (0: one per core).
     pub threads: usize,
 }
 
 impl<'a> Gate<'a> {
-    /// Judges a push (or a `check` series): `new_commits` in full, in parallel; every ref
-    /// update against its pusher and against every owner of each commit it brings (those
-    /// that are not new are attributed from their facts and trailers).
+    /// A gate judging under every layer of `layers`, as `actor`, at `now`.
+    pub fn new(
+        repo: &'a Repo,
+        layers: &'a Layers,
+        actor: &Actor,
+        now: OffsetDateTime,
+        audit: bool,
+        threads: usize,
+    ) -> Self {
+        let engines = layers
+            .each()
+            .into_iter()
+            .map(|(layer, in_force)| {
+                (
+                    layer,
+                    Engine::new(&in_force.rules, actor.clone(), now, audit),
+                )
+            })
+            .collect();
+        Gate {
+            repo,
+            layers,
+            engines,
+            threads,
+        }
+    }
+
+    fn engine_refs(&self) -> Vec<&Engine<'a>> {
+        self.engines.iter().map(|(_, e)| e).collect()
+    }
+
+    /// Judges a push (or a `check` series): `new_commits` in full, in parallel, read once
+    /// and judged under every layer; every ref update against its pusher and against every
+    /// owner of each commit it brings (those that are not new are attributed from their
+    /// facts and trailers).
     pub fn judge_push(&self, updates: &[RefUpdate], new_commits: &[ObjectId]) -> Result<Report> {
-        let outcomes = pipeline::judge_all(self.repo, &self.engine, new_commits, self.threads)?;
-        let judged: HashSet<&ObjectId> = outcomes.iter().map(|o| &o.commit).collect();
+        let engines = self.engine_refs();
+        let per_commit = pipeline::judge_all(self.repo, &engines, new_commits, self.threads)?;
+        let mut per_layer: Vec<Vec<CommitOutcome>> = vec![Vec::new(); engines.len()];
+        for outcomes in per_commit {
+            for (layer, outcome) in per_layer.iter_mut().zip(outcomes) {
+                layer.push(outcome);
+            }
+        }
+        let judged: HashSet<&ObjectId> = new_commits.iter().collect();
         let mut old: Vec<ObjectId> = updates
             .iter()
             .flat_map(|u| &u.brought)
@@ -50,39 +92,93 @@ impl<'a> Gate<'a> {
             .collect();
         old.sort();
         old.dedup();
-        let attributions = pipeline::attribute_all(self.repo, &self.engine, &old, self.threads)?;
-        let mut report = self.engine.report(updates, &outcomes, attributions)?;
-        self.describe(&mut report, &outcomes);
+        let attributions = pipeline::attribute_all(self.repo, &engines, &old, self.threads)?;
+        let mut report = Report::default();
+        for (((layer, engine), outcomes), attributions) in
+            self.engines.iter().zip(&per_layer).zip(attributions)
+        {
+            let layer_report = engine.report(updates, outcomes, attributions)?;
+            report
+                .violations
+                .extend(layer_report.violations.into_iter().map(|mut v| {
+                    v.layer = *layer;
+                    v
+                }));
+            report.commits = layer_report.commits;
+            report.refs = layer_report.refs;
+        }
+        self.describe(&mut report, &per_layer);
         Ok(report)
     }
 
-    /// Judges one commit being made (local hooks), already checked by the engine.
-    pub fn judge_pending(&self, outcome: CommitOutcome) -> Result<Report> {
-        let outcomes = [outcome];
-        let mut report = self.engine.report(&[], &outcomes, Default::default())?;
-        self.describe(&mut report, &outcomes);
+    /// Judges one commit being made (local hooks): `outcomes` holds one checked outcome
+    /// per layer, in [`Gate::engines`] order.
+    pub fn judge_pending(&self, outcomes: Vec<CommitOutcome>) -> Result<Report> {
+        let mut report = Report::default();
+        let mut per_layer = Vec::new();
+        for ((layer, engine), outcome) in self.engines.iter().zip(outcomes) {
+            let outcomes = vec![outcome];
+            let layer_report = engine.report(&[], &outcomes, Default::default())?;
+            report
+                .violations
+                .extend(layer_report.violations.into_iter().map(|mut v| {
+                    v.layer = *layer;
+                    v
+                }));
+            report.commits = layer_report.commits;
+            per_layer.push(outcomes);
+        }
+        self.describe(&mut report, &per_layer);
         Ok(report)
     }
 
-    /// Fills in what every summary names: the rules in force and the commits per owner.
-    fn describe(&self, report: &mut Report, outcomes: &[CommitOutcome]) {
-        report.rules = self.in_force.origin.to_string();
+    /// Fills in what every summary names: the rules in force, the commits per owner (as
+    /// the repository's rules see them) and each commit's owners per layer.
+    fn describe(&self, report: &mut Report, per_layer: &[Vec<CommitOutcome>]) {
+        report.rules = self.layers.describe();
         let mut owners: Vec<(String, usize)> = Vec::new();
-        for outcome in outcomes {
-            let name = owner_label(outcome);
-            match owners.iter_mut().find(|(n, _)| *n == name) {
-                Some((_, count)) => *count += 1,
-                None => owners.push((name, 1)),
+        if let Some(outcomes) = per_layer.last() {
+            for outcome in outcomes {
+                let name = owner_label(outcome);
+                match owners.iter_mut().find(|(n, _)| *n == name) {
+                    Some((_, count)) => *count += 1,
+                    None => owners.push((name, 1)),
+                }
             }
         }
         report.owners = owners;
+        let commits = per_layer.first().map_or(0, Vec::len);
+        report.commit_owners = (0..commits)
+            .map(|i| CommitOwners {
+                commit: per_layer[0][i].commit.clone(),
+                layers: self
+                    .engines
+                    .iter()
+                    .zip(per_layer)
+                    .map(|((layer, _), outcomes)| (*layer, owner_names(&outcomes[i])))
+                    .collect(),
+            })
+            .collect();
+    }
+}
+
+/// Every owner of a commit by name: its agents, else `unverified`, `humans` or `unchecked`.
+fn owner_names(outcome: &CommitOutcome) -> Vec<String> {
+    if outcome.attribution.owners.is_empty() {
+        vec![owner_label(outcome)]
+    } else {
+        outcome
+            .attribution
+            .owners
+            .iter()
+            .map(|o| o.agent.clone())
+            .collect()
     }
 }
 
 /// How a summary names a commit's owner: its first agent, `unverified`, `humans` (a policy
 /// for commits no agent owns) or `unchecked` (no policy covers it).
 fn owner_label(outcome: &CommitOutcome) -> String {
-    use crate::check::Unowned;
     let attribution = &outcome.attribution;
     match (
         attribution.agent(),
@@ -96,12 +192,13 @@ fn owner_label(outcome: &CommitOutcome) -> String {
     }
 }
 
-/// Fails closed when some rule depends on who pushes and nobody said: one line naming the
-/// flag and every variable that was read (`read`).
-pub fn require_pusher(rules: &Rules, actor: &Actor, read: &[&str]) -> Result<()> {
-    let named: Vec<&str> = rules
-        .agents
-        .iter()
+/// Fails closed when some rule of any layer depends on who pushes and nobody said: one line
+/// naming the flag and every variable that was read (`read`).
+pub fn require_pusher(layers: &Layers, actor: &Actor, read: &[&str]) -> Result<()> {
+    let named: Vec<&str> = layers
+        .each()
+        .into_iter()
+        .flat_map(|(_, in_force)| in_force.rules.agents.iter())
         .filter(|a| !a.matcher.pusher.is_empty())
         .map(|a| a.name.as_str())
         .collect();

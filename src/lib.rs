@@ -31,6 +31,7 @@ pub use error::{Error, Result};
 pub mod attribution;
 pub mod brief;
 pub mod check;
+pub mod decision_log;
 pub mod gate;
 pub mod pipeline;
 pub mod report;

@@ -33,6 +33,10 @@ struct JudgeArgs {
     /// .agentfence.yaml at a trusted revision, the embedded default).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// A baseline rules file layered under the repository's (else AGENTFENCE_BASELINE,
+    /// git config agentfence.baseline); a change must pass both.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Report format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -46,7 +50,7 @@ struct JudgeArgs {
 
 impl JudgeArgs {
     fn rules_request(&self) -> RulesRequest {
-        RulesRequest::from_env(self.rules.clone())
+        RulesRequest::from_env(self.rules.clone()).with_baseline(self.baseline.clone())
     }
 }
 
@@ -57,6 +61,10 @@ struct LocalArgs {
     /// HEAD:.agentfence.yaml, the embedded default; never the working tree).
     #[arg(long, value_name = "FILE")]
     rules: Option<PathBuf>,
+    /// A baseline rules file layered under the repository's (else AGENTFENCE_BASELINE,
+    /// git config agentfence.baseline).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// The agent doing the work (else AGENTFENCE_AGENT, else the agents' env markers).
     #[arg(long, value_name = "NAME")]
     agent: Option<String>,
@@ -72,7 +80,7 @@ impl LocalArgs {
     fn options(self, dir: PathBuf) -> commands::local::LocalOptions {
         commands::local::LocalOptions {
             dir,
-            rules: RulesRequest::from_env(self.rules),
+            rules: RulesRequest::from_env(self.rules).with_baseline(self.baseline),
             agent: self.agent,
             env: process_env(),
             index_file: std::env::var_os("GIT_INDEX_FILE")
@@ -112,6 +120,10 @@ enum Command {
         /// GITEA_PUSHER_NAME, GL_USER, REMOTE_USER).
         #[arg(long, value_name = "NAME")]
         pusher: Option<String>,
+        /// Append one JSON line per run to this decision log (else AGENTFENCE_LOG, git
+        /// config agentfence.log); a log that cannot be written rejects the push.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
     },
     /// Local hook: check the staged change (index vs HEAD) for the acting agent.
     PreCommit {
@@ -281,7 +293,7 @@ fn run(
             let mut err = io::stderr().lock();
             commands::check::run(&opts, out, &mut err)
         }
-        Command::PreReceive { judge, pusher } => {
+        Command::PreReceive { judge, pusher, log } => {
             let opts = commands::pre_receive::PreReceiveOptions {
                 dir,
                 rules: judge.rules_request(),
@@ -289,6 +301,11 @@ fn run(
                 format: judge.format,
                 audit: judge.audit,
                 threads: judge.threads,
+                log: log.or_else(|| {
+                    std::env::var_os("AGENTFENCE_LOG")
+                        .filter(|v| !v.is_empty())
+                        .map(PathBuf::from)
+                }),
             };
             let mut err = io::stderr().lock();
             commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err)

@@ -30,26 +30,49 @@ pub struct Judged {
     pub record: CommitRecord,
     /// Its trailers, as git reads them.
     pub trailers: Vec<Trailer>,
-    /// The engine's conclusion.
-    pub outcome: CommitOutcome,
+    /// Each engine's conclusion, in the order the engines were given (one per rules
+    /// layer: the baseline's first when there is one, the repository's last).
+    pub outcomes: Vec<CommitOutcome>,
 }
 
-/// Reads and judges one commit. With `always_diff`, the changes of an unchecked commit
-/// are read too (for `explain`).
-pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool) -> Result<Judged> {
+impl Judged {
+    /// The repository layer's conclusion (the last engine's): whose commit it is in
+    /// reports.
+    pub fn primary(&self) -> &CommitOutcome {
+        self.outcomes
+            .last()
+            .expect("a commit is judged by at least one engine")
+    }
+}
+
+/// Reads a commit once and judges it under every engine (one per rules layer). With
+/// `always_diff`, the changes of a commit no layer covers are read too (for `explain`).
+pub fn judge(
+    repo: &Repo,
+    engines: &[&Engine<'_>],
+    id: &ObjectId,
+    always_diff: bool,
+) -> Result<Judged> {
     let facts = repo.commit_facts(id)?;
     let trailers = trailers::parse(&facts.message);
-    let attribution = engine.attribute(&facts, &trailers, true);
-    let changes = if attribution.is_covered() || always_diff {
+    let attributions: Vec<Attribution> = engines
+        .iter()
+        .map(|engine| engine.attribute(&facts, &trailers, true))
+        .collect();
+    let changes = if always_diff || attributions.iter().any(Attribution::is_covered) {
         read_changes(repo, id)?
     } else {
         CommitChanges::default()
     };
-    let outcome = engine.check_commit(&facts, &trailers, attribution, &changes);
+    let outcomes = engines
+        .iter()
+        .zip(attributions)
+        .map(|(engine, attribution)| engine.check_commit(&facts, &trailers, attribution, &changes))
+        .collect();
     Ok(Judged {
         record: CommitRecord { facts, changes },
         trailers,
-        outcome,
+        outcomes,
     })
 }
 
@@ -66,30 +89,42 @@ pub fn read_changes(repo: &Repo, id: &ObjectId) -> Result<CommitChanges> {
     })
 }
 
-/// Who owns each of `ids`, commits already in the repository that a ref update brings
-/// (their facts and trailers only; no diff), read in parallel.
+/// Who owns each of `ids` under each engine: commits already in the repository that a ref
+/// update brings (their facts and trailers only; no diff), read in parallel. One map per
+/// engine, in the engines' order.
 pub fn attribute_all(
     repo: &Repo,
-    engine: &Engine<'_>,
+    engines: &[&Engine<'_>],
     ids: &[ObjectId],
     threads: usize,
-) -> Result<HashMap<ObjectId, Attribution>> {
+) -> Result<Vec<HashMap<ObjectId, Attribution>>> {
     let attributed = crate::git::par_map_commits(&repo.location(), ids, threads, |repo, id| {
         let facts = repo.commit_facts(id)?;
         let trailers = trailers::parse(&facts.message);
-        Ok::<_, crate::Error>((id.clone(), engine.attribute(&facts, &trailers, false)))
+        let each: Vec<Attribution> = engines
+            .iter()
+            .map(|engine| engine.attribute(&facts, &trailers, false))
+            .collect();
+        Ok::<_, crate::Error>((id.clone(), each))
     })?;
-    Ok(attributed.into_iter().collect())
+    let mut maps: Vec<HashMap<ObjectId, Attribution>> = vec![HashMap::new(); engines.len()];
+    for (id, each) in attributed {
+        for (map, attribution) in maps.iter_mut().zip(each) {
+            map.insert(id.clone(), attribution);
+        }
+    }
+    Ok(maps)
 }
 
-/// Judges many commits in parallel (`threads` 0: one per core); outcomes in input order.
+/// Judges many commits in parallel (`threads` 0: one per core) under every engine; for
+/// each commit in input order, one outcome per engine.
 pub fn judge_all(
     repo: &Repo,
-    engine: &Engine<'_>,
+    engines: &[&Engine<'_>],
     ids: &[ObjectId],
     threads: usize,
-) -> Result<Vec<CommitOutcome>> {
+) -> Result<Vec<Vec<CommitOutcome>>> {
     crate::git::par_map_commits(&repo.location(), ids, threads, |repo, id| {
-        judge(repo, engine, id, false).map(|j| j.outcome)
+        judge(repo, engines, id, false).map(|j| j.outcomes)
     })
 }

@@ -14,6 +14,7 @@ use crate::Result;
 use crate::git::Repo;
 use crate::model::ObjectId;
 use crate::rules::{self, MAX_RULES_SIZE, RULES_FILE_PATH, Rules, RulesError};
+use crate::violation::Layer;
 
 /// The revision whose committed `.agentfence.yaml` is trusted.
 #[derive(Debug, Clone)]
@@ -76,16 +77,91 @@ pub struct RulesRequest {
     pub flag: Option<PathBuf>,
     /// The value of `AGENTFENCE_RULES`, if set and non-empty.
     pub env: Option<PathBuf>,
+    /// `--baseline FILE`.
+    pub baseline_flag: Option<PathBuf>,
+    /// The value of `AGENTFENCE_BASELINE`, if set and non-empty.
+    pub baseline_env: Option<PathBuf>,
 }
 
 impl RulesRequest {
     /// A request from the flag and the process environment.
     pub fn from_env(flag: Option<PathBuf>) -> Self {
-        let env = std::env::var_os("AGENTFENCE_RULES")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from);
-        RulesRequest { flag, env }
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        RulesRequest {
+            flag,
+            env: var("AGENTFENCE_RULES"),
+            baseline_flag: None,
+            baseline_env: var("AGENTFENCE_BASELINE"),
+        }
     }
+
+    /// The same request with `--baseline FILE` (when given).
+    pub fn with_baseline(mut self, flag: Option<PathBuf>) -> Self {
+        self.baseline_flag = flag;
+        self
+    }
+}
+
+/// The rules in force: the repository's, and the server-wide baseline layered under them
+/// when one is configured. A change must pass both.
+#[derive(Debug, Clone)]
+pub struct Layers {
+    /// The baseline (`--baseline`, `AGENTFENCE_BASELINE`, git config `agentfence.baseline`).
+    pub baseline: Option<RulesInForce>,
+    /// The repository's rules (sources 1–5).
+    pub repository: RulesInForce,
+}
+
+impl Layers {
+    /// The layers, baseline first, each with the label its violations carry (`None`
+    /// when the repository's rules are the only layer).
+    pub fn each(&self) -> Vec<(Option<Layer>, &RulesInForce)> {
+        match &self.baseline {
+            Some(baseline) => vec![
+                (Some(Layer::Baseline), baseline),
+                (Some(Layer::Repository), &self.repository),
+            ],
+            None => vec![(None, &self.repository)],
+        }
+    }
+
+    /// How summaries name the rules in force.
+    pub fn describe(&self) -> String {
+        match &self.baseline {
+            Some(baseline) => format!("{}; baseline: {}", self.repository.origin, baseline.origin),
+            None => self.repository.origin.to_string(),
+        }
+    }
+}
+
+/// The baseline layer, if one is configured: `--baseline FILE`, else `AGENTFENCE_BASELINE`,
+/// else git config `agentfence.baseline` (a path; set it system-wide for a whole server).
+/// A baseline that does not load fails closed like any rules file.
+pub fn load_baseline(request: &RulesRequest, repo: Option<&Repo>) -> Result<Option<RulesInForce>> {
+    let configured = match (&request.baseline_flag, &request.baseline_env, repo) {
+        (Some(path), _, _) | (None, Some(path), _) => Some(path.clone()),
+        (None, None, Some(repo)) => repo.config_path("agentfence.baseline")?,
+        (None, None, None) => None,
+    };
+    configured
+        .map(|path| from_file(&path, RulesOrigin::Flag(path.clone())))
+        .transpose()
+}
+
+/// Both layers: the baseline, and the repository's rules as [`load`] finds them.
+pub fn load_layers(
+    request: &RulesRequest,
+    repo: Option<&Repo>,
+    trusted: &Trusted,
+) -> Result<Layers> {
+    Ok(Layers {
+        baseline: load_baseline(request, repo)?,
+        repository: load(request, repo, trusted)?,
+    })
 }
 
 /// Loads the rules in force. `repo` is `None` outside a repository (then only the flag,

@@ -143,6 +143,26 @@ impl Severity {
     }
 }
 
+/// Which rules file a violation comes from, when a baseline layer is in force.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
+pub enum Layer {
+    /// The server-wide baseline (`--baseline`, `AGENTFENCE_BASELINE`, git config
+    /// `agentfence.baseline`), which no repository can widen.
+    Baseline,
+    /// The repository's own rules.
+    Repository,
+}
+
+impl Layer {
+    /// The lowercase word used in reports (`"layer": "baseline"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Baseline => "baseline",
+            Layer::Repository => "repository",
+        }
+    }
+}
+
 /// One policy breach, with what a person needs to act on it.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Violation {
@@ -166,6 +186,8 @@ pub struct Violation {
     pub actual: Option<u64>,
     /// One sentence: what crossed which line.
     pub message: String,
+    /// The rules layer it comes from; `None` when only one rules file is in force.
+    pub layer: Option<Layer>,
 }
 
 impl Violation {
@@ -182,6 +204,7 @@ impl Violation {
             limit: None,
             actual: None,
             message: message.into(),
+            layer: None,
         }
     }
 

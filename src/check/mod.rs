@@ -176,6 +176,19 @@ pub struct Report {
     pub owners: Vec<(String, usize)>,
     /// Where the rules in force came from, for the summary line.
     pub rules: String,
+    /// Each judged commit's owners per rules layer (for the decision log: history does not
+    /// record who pushed).
+    pub commit_owners: Vec<CommitOwners>,
+}
+
+/// One judged commit's owners, per rules layer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommitOwners {
+    /// The commit.
+    pub commit: ObjectId,
+    /// Per layer (`None` when only one is in force): its agents' names, else `humans`,
+    /// `unverified` or `unchecked`.
+    pub layers: Vec<(Option<crate::violation::Layer>, Vec<String>)>,
 }
 
 impl Report {

@@ -62,10 +62,25 @@ pub fn build(opts: &BriefOptions) -> Result<Brief> {
     // default; a repository that exists but cannot be read is an error, never a silent
     // fall-back to the embedded rules (which `install --brief` would write into CLAUDE.md).
     let repo = Repo::discover_if_any(&opts.dir)?;
-    let in_force = rules_source::load(&opts.rules, repo.as_ref(), &Trusted::Head)?;
-    let rules = &in_force.rules;
+    let layers = rules_source::load_layers(&opts.rules, repo.as_ref(), &Trusted::Head)?;
+    let rules = &layers.repository.rules;
     let agents = select(rules, opts)?;
-    Ok(Brief::new(rules, agents, opts.now))
+    let mut brief = Brief::new(rules, agents.iter().copied(), opts.now);
+    if let Some(baseline) = &layers.baseline {
+        // The same agents, by name, as the baseline defines them; else whom the baseline
+        // would take to be acting.
+        let named: Vec<&crate::rules::Agent> = agents
+            .iter()
+            .filter_map(|a| baseline.rules.agent(&a.name))
+            .collect();
+        let chosen = if named.is_empty() && opts.agent.is_none() {
+            select(&baseline.rules, opts)?
+        } else {
+            named
+        };
+        brief.baseline = Some(Box::new(Brief::new(&baseline.rules, chosen, opts.now)));
+    }
+    Ok(brief)
 }
 
 fn select<'r>(rules: &'r Rules, opts: &BriefOptions) -> Result<Vec<&'r crate::rules::Agent>> {

@@ -8,13 +8,12 @@ use time::OffsetDateTime;
 use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::Engine;
 use crate::gate::{self, Gate};
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::RefUpdate;
 use crate::report::{Format, RenderOptions};
-use crate::rules_source::{self, RulesRequest, Trusted};
+use crate::rules_source::{self, Layers, RulesRequest, Trusted};
 
 /// The range `check` lints when none is given.
 pub const DEFAULT_RANGE: &str = "@{upstream}..HEAD";
@@ -58,7 +57,8 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> Res
     } else {
         opts.ranges.clone()
     };
-    let in_force = match rules_source::load_outside(&opts.rules, Some(&repo))? {
+    let baseline = rules_source::load_baseline(&opts.rules, Some(&repo))?;
+    let repository = match rules_source::load_outside(&opts.rules, Some(&repo))? {
         Some(in_force) => in_force,
         None => {
             let Some(base) = opts.base.clone().or_else(|| trusted_base(&ranges)) else {
@@ -71,7 +71,7 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> Res
             rules_source::load(&opts.rules, Some(&repo), &Trusted::Revision(base))?
         }
     };
-    if let Some(warning) = rules_source::worktree_warning(&repo, &in_force)? {
+    if let Some(warning) = rules_source::worktree_warning(&repo, &repository)? {
         // A warning that cannot be written changes nothing.
         let _ = writeln!(err, "agentfence: {warning}");
     }
@@ -80,7 +80,11 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> Res
         pushers: opts.pushers.clone(),
         ..Actor::default()
     };
-    gate::require_pusher(&in_force.rules, &actor, &["--pusher", "AGENTFENCE_PUSHER"])?;
+    let layers = Layers {
+        baseline,
+        repository,
+    };
+    gate::require_pusher(&layers, &actor, &["--pusher", "AGENTFENCE_PUSHER"])?;
     let commits = repo.resolve_range(&ranges)?;
     let updates: Vec<RefUpdate> = opts
         .target_ref
@@ -94,17 +98,14 @@ pub fn run(opts: &CheckOptions, out: &mut dyn Write, err: &mut dyn Write) -> Res
             target_is_commit: true,
         })
         .collect();
-    let gate = Gate {
-        repo: &repo,
-        in_force: &in_force,
-        engine: Engine::new(
-            &in_force.rules,
-            actor,
-            OffsetDateTime::now_utc(),
-            opts.audit,
-        ),
-        threads: opts.threads,
-    };
+    let gate = Gate::new(
+        &repo,
+        &layers,
+        &actor,
+        OffsetDateTime::now_utc(),
+        opts.audit,
+        opts.threads,
+    );
     let report = gate.judge_push(&updates, &commits)?;
     let render = RenderOptions {
         color: opts.color,

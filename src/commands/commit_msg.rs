@@ -13,12 +13,9 @@
 use std::io::Write;
 use std::path::Path;
 
-use time::OffsetDateTime;
-
 use super::Outcome;
 use super::local::{self, LocalOptions};
 use crate::Result;
-use crate::check::Engine;
 use crate::input::{InputError, clean_commit_message};
 use crate::trailers;
 
@@ -28,24 +25,22 @@ const MAX_MESSAGE: u64 = 16 * 1024 * 1024;
 /// Runs the hook on the message in `file`; the report goes to `err`.
 pub fn run(opts: &LocalOptions, file: &Path, err: &mut dyn Write) -> Result<Outcome> {
     let text = read_message(file)?;
-    let (repo, in_force, actor) = local::open(opts, false)?;
-    local::warn_worktree(&repo, &in_force, err);
-    let engine = Engine::new(
-        &in_force.rules,
-        actor,
-        OffsetDateTime::now_utc(),
-        opts.audit,
-    );
+    let (repo, layers, actor) = local::open(opts, false)?;
+    local::warn_worktree(&repo, &layers.repository, err);
     let message = clean_commit_message(&text, &repo.comment_prefix()?);
     let trailers = trailers::parse(&message);
     let facts = local::pending_facts(&repo, &opts.env, message)?;
-    let attribution = engine.attribute(&facts, &trailers, true);
-    if !attribution.is_covered() {
-        return Ok(Outcome::Clean);
-    }
-    let changes = repo.staged_changes(opts.index_file())?;
-    let outcome = engine.check_commit(&facts, &trailers, attribution, &changes);
-    local::judge_pending(&repo, &in_force, engine, outcome, opts.format, err)
+    local::judge_pending(
+        &repo,
+        &layers,
+        &actor,
+        &facts,
+        &trailers,
+        || Ok(repo.staged_changes(opts.index_file())?),
+        |_| true,
+        opts,
+        err,
+    )
 }
 
 /// Reads the message file, bounded; bytes that are not UTF-8 are decoded lossily (git

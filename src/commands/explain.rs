@@ -11,6 +11,7 @@ use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
 use crate::check::Engine;
+use crate::gate::Gate;
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::{FileChange, LineStats, ObjectId};
@@ -46,7 +47,8 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
     }
     let repo = Repo::discover(&opts.dir)?;
     let trusted = opts.base.clone().map_or(Trusted::Head, Trusted::Revision);
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &trusted)?;
+    let layers = rules_source::load_layers(&opts.rules, Some(&repo), &trusted)?;
+    let in_force = &layers.repository;
     let mut commits: Vec<ObjectId> = Vec::new();
     for spec in &opts.revisions {
         if spec.contains("..") || spec.starts_with('^') {
@@ -60,15 +62,23 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
         pushers: opts.pushers.clone(),
         ..Actor::default()
     };
-    let engine = Engine::new(&in_force.rules, actor, OffsetDateTime::now_utc(), false);
-    let judged = commits
+    let gate = Gate::new(&repo, &layers, &actor, OffsetDateTime::now_utc(), false, 1);
+    let engines: Vec<&Engine<'_>> = gate.engines.iter().map(|(_, e)| e).collect();
+    let mut judged = commits
         .iter()
-        .map(|id| pipeline::judge(&repo, &engine, id, true))
+        .map(|id| pipeline::judge(&repo, &engines, id, true))
         .collect::<Result<Vec<Judged>>>()?;
+    for j in &mut judged {
+        for ((layer, _), outcome) in gate.engines.iter().zip(&mut j.outcomes) {
+            for v in &mut outcome.violations {
+                v.layer = *layer;
+            }
+        }
+    }
     if opts.format == Format::Json {
-        write_json(&in_force, &judged, out)?;
+        write_json(in_force, &judged, out)?;
     } else {
-        write_text(&in_force, &judged, out)?;
+        write_text(in_force, &judged, out)?;
     }
     Ok(Outcome::Clean)
 }
@@ -100,7 +110,7 @@ struct JsonFile<'a> {
 
 fn policy_name<'a>(in_force: &'a RulesInForce, judged: &Judged) -> Option<&'a str> {
     judged
-        .outcome
+        .primary()
         .attribution
         .policy()
         .map(|p| in_force.rules.policy(p).name.as_str())
@@ -124,9 +134,9 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 .iter()
                 .map(|t| [t.key.as_str(), t.value.as_str()])
                 .collect(),
-            agent: j.outcome.attribution.agent(),
+            agent: j.primary().attribution.agent(),
             policy: policy_name(in_force, j),
-            task: j.outcome.task.as_deref(),
+            task: j.primary().task.as_deref(),
             files: j
                 .record
                 .changes
@@ -141,9 +151,9 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 })
                 .collect(),
             violations: j
-                .outcome
-                .violations
+                .outcomes
                 .iter()
+                .flat_map(|o| &o.violations)
                 .map(JsonViolation::from)
                 .collect(),
         })
@@ -172,7 +182,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             let label = if i == 0 { "trailers" } else { "" };
             writeln!(out, "  {label:<10} {}: {}", t.key, t.value)?;
         }
-        let attribution = &j.outcome.attribution;
+        let attribution = &j.primary().attribution;
         if attribution.owners.is_empty() {
             writeln!(out, "  owner      no agent")?;
         }
@@ -194,7 +204,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
         writeln!(
             out,
             "  task       {}",
-            j.outcome.task.as_deref().unwrap_or("(none)")
+            j.primary().task.as_deref().unwrap_or("(none)")
         )?;
         let LineStats { added, deleted } = LineStats::sum(&j.record.changes.files);
         writeln!(
@@ -212,7 +222,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 None => writeln!(out, "    {stat:>12}  {}", c.path())?,
             }
         }
-        if j.outcome.violations.is_empty() {
+        if j.outcomes.iter().all(|o| o.violations.is_empty()) {
             let verdict = if attribution.is_covered() {
                 "none: within the boundary"
             } else {
@@ -221,7 +231,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             writeln!(out, "  violations {verdict}")?;
         } else {
             writeln!(out, "  violations")?;
-            for v in &j.outcome.violations {
+            for v in j.outcomes.iter().flat_map(|o| &o.violations) {
                 // Every message about a path names it.
                 writeln!(out, "    {:<14} {}", v.rule.as_str(), v.message)?;
                 writeln!(out, "    {:<14} to fix: {}", "", v.rule.help())?;

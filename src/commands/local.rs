@@ -11,14 +11,13 @@ use std::path::{Path, PathBuf};
 use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::{CommitOutcome, Engine, Report};
+use crate::check::{CommitOutcome, Report};
 use crate::gate::{self, Gate};
 use crate::git::Repo;
 use crate::input::InputError;
 use crate::model::{CommitFacts, ObjectId};
 use crate::report::{Format, RenderOptions};
-use crate::rules::Rules;
-use crate::rules_source::{self, RulesInForce, Trusted};
+use crate::rules_source::{self, Layers, RulesInForce, Trusted};
 
 /// The variable that names the acting agent when `--agent` is not given.
 pub const AGENT_VARIABLE: &str = "AGENTFENCE_AGENT";
@@ -70,21 +69,32 @@ impl LocalOptions {
 
 /// What every local hook starts from: the repository, the rules committed at `HEAD` (never
 /// the working tree; else the embedded default), and the acting agent.
-pub fn open(opts: &LocalOptions, pushing: bool) -> Result<(Repo, RulesInForce, Actor)> {
+pub fn open(opts: &LocalOptions, pushing: bool) -> Result<(Repo, Layers, Actor)> {
     let repo = Repo::discover(&opts.dir)?;
-    let in_force = rules_source::load(&opts.rules, Some(&repo), &Trusted::Head)?;
-    let actor = actor(opts, &in_force.rules, pushing)?;
-    Ok((repo, in_force, actor))
+    let layers = rules_source::load_layers(&opts.rules, Some(&repo), &Trusted::Head)?;
+    let actor = actor(opts, &layers, pushing)?;
+    Ok((repo, layers, actor))
 }
 
 /// The local actor: the declared agent (which must be defined in the rules: a typo must
 /// not turn checks off) and the environment. `pushing` for `pre-push`.
-pub fn actor(opts: &LocalOptions, rules: &Rules, pushing: bool) -> Result<Actor> {
+pub fn actor(opts: &LocalOptions, layers: &Layers, pushing: bool) -> Result<Actor> {
     let declared = opts.declared_agent();
+    let defined = |name: &str| {
+        layers
+            .each()
+            .iter()
+            .any(|(_, in_force)| in_force.rules.agent(name).is_some())
+    };
     if let Some(name) = &declared
-        && rules.agent(name).is_none()
+        && !defined(name)
     {
-        let known: Vec<&str> = rules.agents.iter().map(|a| a.name.as_str()).collect();
+        let known: Vec<&str> = layers
+            .each()
+            .into_iter()
+            .flat_map(|(_, in_force)| in_force.rules.agents.iter())
+            .map(|a| a.name.as_str())
+            .collect();
         return Err(InputError::Argument(format!(
             "agent {name:?} is not defined in the rules in force (agents: {})",
             if known.is_empty() {
@@ -140,24 +150,51 @@ pub fn finish(report: &Report, format: Format, err: &mut dyn Write) -> Result<Ou
     gate::conclude(report, format, &render, err)
 }
 
-/// Judges the commit being made (pre-commit, commit-msg) through the gate and reports.
-/// `keep` filters the violations (pre-commit drops the task rules, which need a message).
+/// Judges the commit being made (pre-commit, commit-msg) under every rules layer, and
+/// reports. `facts`, `trailers` and `changes` describe it; `keep` filters the violations
+/// (pre-commit drops the task rules, which need a message). Nothing is checked when no
+/// layer covers the commit.
+#[allow(clippy::too_many_arguments)]
 pub fn judge_pending(
     repo: &Repo,
-    in_force: &RulesInForce,
-    engine: Engine<'_>,
-    outcome: CommitOutcome,
-    format: Format,
+    layers: &Layers,
+    actor: &Actor,
+    facts: &CommitFacts,
+    trailers: &[crate::trailers::Trailer],
+    changes: impl FnOnce() -> Result<crate::model::CommitChanges>,
+    keep: impl Fn(&crate::violation::Violation) -> bool,
+    opts: &LocalOptions,
     err: &mut dyn Write,
 ) -> Result<Outcome> {
-    let gate = Gate {
+    let gate = Gate::new(
         repo,
-        in_force,
-        engine,
-        threads: 1,
-    };
-    let report = gate.judge_pending(outcome)?;
-    finish(&report, format, err)
+        layers,
+        actor,
+        time::OffsetDateTime::now_utc(),
+        opts.audit,
+        1,
+    );
+    let attributions: Vec<_> = gate
+        .engines
+        .iter()
+        .map(|(_, engine)| engine.attribute(facts, trailers, true))
+        .collect();
+    if !attributions.iter().any(|a| a.is_covered()) {
+        return Ok(Outcome::Clean);
+    }
+    let changes = changes()?;
+    let outcomes: Vec<CommitOutcome> = gate
+        .engines
+        .iter()
+        .zip(attributions)
+        .map(|((_, engine), attribution)| {
+            let mut outcome = engine.check_commit(facts, trailers, attribution, &changes);
+            outcome.violations.retain(&keep);
+            outcome
+        })
+        .collect();
+    let report = gate.judge_pending(outcomes)?;
+    finish(&report, opts.format, err)
 }
 
 /// Warns on `err` (one line) when the working tree's `.agentfence.yaml` differs from the
@@ -199,7 +236,13 @@ mod tests {
 
     #[test]
     fn an_undefined_agent_is_an_error_not_a_free_pass() {
-        let rules = crate::rules::default_rules();
+        let rules = Layers {
+            baseline: None,
+            repository: RulesInForce {
+                rules: crate::rules::default_rules(),
+                origin: crate::rules_source::RulesOrigin::Embedded,
+            },
+        };
         let err = actor(&opts(Some("nobody"), &[]), &rules, false).expect_err("undefined");
         assert!(
             err.to_string().contains("\"nobody\" is not defined"),

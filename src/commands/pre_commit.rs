@@ -9,33 +9,27 @@
 
 use std::io::Write;
 
-use time::OffsetDateTime;
-
 use super::Outcome;
 use super::local::{self, LocalOptions};
 use crate::Result;
-use crate::check::Engine;
 use crate::violation::{RuleId, Violation};
 
 /// Runs the hook; the report goes to `err`.
 pub fn run(opts: &LocalOptions, err: &mut dyn Write) -> Result<Outcome> {
-    let (repo, in_force, actor) = local::open(opts, false)?;
-    local::warn_worktree(&repo, &in_force, err);
-    let engine = Engine::new(
-        &in_force.rules,
-        actor,
-        OffsetDateTime::now_utc(),
-        opts.audit,
-    );
+    let (repo, layers, actor) = local::open(opts, false)?;
+    local::warn_worktree(&repo, &layers.repository, err);
     let facts = local::pending_facts(&repo, &opts.env, String::new())?;
-    let attribution = engine.attribute(&facts, &[], true);
-    if !attribution.is_covered() {
-        return Ok(Outcome::Clean);
-    }
-    let changes = repo.staged_changes(opts.index_file())?;
-    let mut outcome = engine.check_commit(&facts, &[], attribution, &changes);
-    outcome.violations.retain(|v| !waits_for_message(v));
-    local::judge_pending(&repo, &in_force, engine, outcome, opts.format, err)
+    local::judge_pending(
+        &repo,
+        &layers,
+        &actor,
+        &facts,
+        &[],
+        || Ok(repo.staged_changes(opts.index_file())?),
+        |v| !waits_for_message(v),
+        opts,
+        err,
+    )
 }
 
 /// Task rules need the message, which does not exist before `commit-msg`.

@@ -25,7 +25,6 @@ use super::Outcome;
 use super::local::{self, LocalOptions};
 use super::pre_receive::read_stdin;
 use crate::Result;
-use crate::check::Engine;
 use crate::gate::Gate;
 use crate::git::{CreationBase, PushBase, Repo};
 use crate::input::{self, InputError, RefLine};
@@ -61,8 +60,8 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
             None => return Ok(Outcome::Clean),
         },
     };
-    let (repo, in_force, actor) = local::open(&opts.local, true)?;
-    local::warn_worktree(&repo, &in_force, err);
+    let (repo, layers, actor) = local::open(&opts.local, true)?;
+    local::warn_worktree(&repo, &layers.repository, err);
     let remote_refs = format!("refs/remotes/{remote}/*");
     let remote_tips: Vec<ObjectId> = lines.iter().filter_map(|l| l.old.clone()).collect();
     let facts = repo.push_facts(
@@ -74,17 +73,14 @@ pub fn run(opts: &PrePushOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> 
             old_may_be_missing: true,
         },
     )?;
-    let gate = Gate {
-        repo: &repo,
-        in_force: &in_force,
-        engine: Engine::new(
-            &in_force.rules,
-            actor,
-            OffsetDateTime::now_utc(),
-            opts.local.audit,
-        ),
-        threads: opts.threads,
-    };
+    let gate = Gate::new(
+        &repo,
+        &layers,
+        &actor,
+        OffsetDateTime::now_utc(),
+        opts.local.audit,
+        opts.threads,
+    );
     let report = gate.judge_push(&facts.updates, &facts.new_commits)?;
     local::finish(&report, opts.local.format, err)
 }

@@ -14,12 +14,12 @@ use time::OffsetDateTime;
 use super::Outcome;
 use crate::Result;
 use crate::attribution::Actor;
-use crate::check::Engine;
+use crate::decision_log::{self, Decision};
 use crate::gate::{self, Gate};
 use crate::git::{CreationBase, EXISTING_REFS, PushBase, Repo};
 use crate::input::{self, InputError, PUSHER_VARIABLES};
 use crate::report::{Format, RenderOptions};
-use crate::rules_source::{self, RulesRequest};
+use crate::rules_source::{self, Layers, RulesRequest};
 
 /// Options of `agentfence pre-receive`.
 #[derive(Debug, Clone)]
@@ -36,26 +36,103 @@ pub struct PreReceiveOptions {
     pub audit: bool,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// The decision log (`--log FILE`, else `AGENTFENCE_LOG`); git config `agentfence.log`
+    /// is read from the repository.
+    pub log: Option<PathBuf>,
 }
 
 /// Runs the hook: `stdin` is git's ref lines (read whole, however long: nothing is ever
-/// judged in part), the report goes to `err`.
+/// judged in part), the report goes to `err`. When a decision log is configured, every
+/// run appends one line to it, errors included, and a log that cannot be written rejects
+/// the push.
 pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) -> Result<Outcome> {
-    let lines = input::parse_pre_receive(&read_stdin(stdin)?)?;
-    let repo = open(opts)?;
+    // All of stdin first: git must never see the hook stop reading early.
+    let text = read_stdin(stdin);
+    let repo = open(opts);
+    let log = match &repo {
+        Ok(repo) => log_path(opts, Some(repo))?,
+        Err(_) => log_path(opts, None)?,
+    };
+    let pusher = opts.pusher.as_deref();
+    let judged = match (text, repo) {
+        (Ok(text), Ok(repo)) => judge(opts, &text, &repo, err).map(|j| (j, repo)),
+        (Err(e), _) => Err(e.into()),
+        (_, Err(e)) => Err(e),
+    };
+    let Some(log) = log else {
+        return judged.map(|(j, _)| j.outcome);
+    };
+    let here = repository_path(opts);
+    match judged {
+        Ok((j, _)) => {
+            let verdict = match j.outcome {
+                Outcome::Clean => "accepted",
+                Outcome::Rejected => "rejected",
+            };
+            let decision = Decision::judged(&here, pusher, &j.updates, &j.report, verdict);
+            decision_log::append(&log, &decision)?;
+            Ok(j.outcome)
+        }
+        Err(e) => {
+            let decision = Decision::error(&here, pusher, e.to_string());
+            // The run already fails; a log that cannot be written adds its own line.
+            decision_log::append(&log, &decision)?;
+            Err(e)
+        }
+    }
+}
+
+/// What one judged push concluded, for the report and the log.
+struct Judgement {
+    updates: Vec<crate::model::RefUpdate>,
+    report: crate::check::Report,
+    outcome: Outcome,
+}
+
+/// The decision log's path: `--log FILE`, else `AGENTFENCE_LOG`, else git config
+/// `agentfence.log`; `None` when none is set.
+fn log_path(opts: &PreReceiveOptions, repo: Option<&Repo>) -> Result<Option<PathBuf>> {
+    if let Some(path) = &opts.log {
+        return Ok(Some(path.clone()));
+    }
+    match repo {
+        Some(repo) => Ok(repo.config_path("agentfence.log")?),
+        None => Ok(None),
+    }
+}
+
+/// The repository's absolute path, as the log names it.
+fn repository_path(opts: &PreReceiveOptions) -> PathBuf {
+    let dir = std::env::var_os("GIT_DIR").map_or_else(|| opts.dir.clone(), PathBuf::from);
+    dir.canonicalize().unwrap_or(dir)
+}
+
+/// Judges the push whose ref lines are `text`.
+fn judge(
+    opts: &PreReceiveOptions,
+    text: &str,
+    repo: &Repo,
+    err: &mut dyn Write,
+) -> Result<Judgement> {
+    let lines = input::parse_pre_receive(text)?;
     // The default branch's tip before the push, resolved once: the trusted rules come from
     // it, and a created ref brings the commits not reachable from it.
     // A default branch that cannot be resolved is an error only when the rules must come
     // from it; otherwise a created ref has no base and brings every commit it reaches,
     // which binds more, not less.
-    let default_tip = rules_source::default_branch_tip(&repo);
-    let (in_force, tip) = match (
-        rules_source::load_outside(&opts.rules, Some(&repo))?,
+    let default_tip = rules_source::default_branch_tip(repo);
+    let baseline = rules_source::load_baseline(&opts.rules, Some(repo))?;
+    let (repository, tip) = match (
+        rules_source::load_outside(&opts.rules, Some(repo))?,
         default_tip,
     ) {
         (Some(in_force), tip) => (in_force, tip.ok().flatten()),
         (None, Err(e)) => return Err(e),
-        (None, Ok(tip)) => (rules_source::load_committed(&repo, tip.clone())?, tip),
+        (None, Ok(tip)) => (rules_source::load_committed(repo, tip.clone())?, tip),
+    };
+    let layers = Layers {
+        baseline,
+        repository,
     };
     let tip = tip.map(|(_, id)| id);
     let actor = Actor {
@@ -65,7 +142,7 @@ pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) 
     };
     let mut read = vec!["--pusher"];
     read.extend(PUSHER_VARIABLES);
-    gate::require_pusher(&in_force.rules, &actor, &read)?;
+    gate::require_pusher(&layers, &actor, &read)?;
     let facts = repo.push_facts(
         &lines,
         &PushBase {
@@ -75,23 +152,25 @@ pub fn run(opts: &PreReceiveOptions, stdin: &mut dyn Read, err: &mut dyn Write) 
             old_may_be_missing: false,
         },
     )?;
-    let gate = Gate {
-        repo: &repo,
-        in_force: &in_force,
-        engine: Engine::new(
-            &in_force.rules,
-            actor,
-            OffsetDateTime::now_utc(),
-            opts.audit,
-        ),
-        threads: opts.threads,
-    };
+    let gate = Gate::new(
+        repo,
+        &layers,
+        &actor,
+        OffsetDateTime::now_utc(),
+        opts.audit,
+        opts.threads,
+    );
     let report = gate.judge_push(&facts.updates, &facts.new_commits)?;
     let render = RenderOptions {
         color: false,
         hook: true,
     };
-    gate::conclude(&report, opts.format, &render, err)
+    let outcome = gate::conclude(&report, opts.format, &render, err)?;
+    Ok(Judgement {
+        updates: facts.updates,
+        report,
+        outcome,
+    })
 }
 
 /// Reads hook stdin whole, as UTF-8 text. There is no size limit: a push of any number of

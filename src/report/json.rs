@@ -60,6 +60,9 @@ pub struct JsonViolation<'a> {
     pub actual: Option<u64>,
     /// One sentence: what crossed which line.
     pub message: &'a str,
+    /// `baseline` or `repository`, present whenever a baseline layer is in force.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub layer: Option<&'static str>,
 }
 
 impl<'a> From<&'a Violation> for JsonViolation<'a> {
@@ -75,6 +78,7 @@ impl<'a> From<&'a Violation> for JsonViolation<'a> {
             limit: v.limit,
             actual: v.actual,
             message: &v.message,
+            layer: v.layer.map(crate::violation::Layer::as_str),
         }
     }
 }

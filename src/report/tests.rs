@@ -23,6 +23,7 @@ fn accepted() -> Report {
         refs: 1,
         owners: vec![("claude-code".to_owned(), 9), ("unchecked".to_owned(), 3)],
         rules: "embedded default".to_owned(),
+        ..Report::default()
     }
 }
 

@@ -54,10 +54,13 @@ struct Row<'a> {
 
 impl<'a> Row<'a> {
     fn new(v: &'a Violation) -> Self {
-        let rule = match v.severity {
+        let mut rule = match v.severity {
             Severity::Error => v.rule.as_str().to_owned(),
             Severity::Warning => format!("{} (warning)", v.rule),
         };
+        if let Some(layer) = v.layer {
+            rule.push_str(&format!(" [{}]", layer.as_str()));
+        }
         Row {
             severity: v.severity,
             place: escape(location(v)),

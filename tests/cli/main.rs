@@ -7,6 +7,7 @@ mod check;
 mod ci;
 mod holes;
 mod install;
+mod layers;
 mod local_hooks;
 mod pre_receive;
 mod rules;
