@@ -23,6 +23,9 @@ pub enum Error {
     /// The decision log could not be written (the push is rejected).
     #[error(transparent)]
     Log(#[from] crate::decision_log::LogError),
+    /// The error was already told to the user in the command's own words (exit 2).
+    #[error("could not check (reported above)")]
+    Reported,
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

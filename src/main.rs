@@ -295,7 +295,7 @@ fn run(
         }
         Command::PreReceive { judge, pusher, log } => {
             let opts = commands::pre_receive::PreReceiveOptions {
-                dir,
+                dir: dir.clone(),
                 rules: judge.rules_request(),
                 pusher: env_pusher(pusher),
                 format: judge.format,
@@ -308,7 +308,17 @@ fn run(
                 }),
             };
             let mut err = io::stderr().lock();
-            commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err)
+            let result = commands::pre_receive::run(&opts, &mut io::stdin().lock(), &mut err);
+            if let Err(e) = &result {
+                // The pusher sees a headline and no server path beyond the repository.
+                let here = std::env::var_os("GIT_DIR").map_or(dir.clone(), PathBuf::from);
+                let here = here.canonicalize().unwrap_or(here);
+                for line in commands::pre_receive::pusher_view(e, &here) {
+                    let _ = writeln!(err, "agentfence: {line}");
+                }
+                return Err(agentfence::Error::Reported);
+            }
+            result
         }
         Command::PreCommit { local } => {
             let mut err = io::stderr().lock();
@@ -438,6 +448,7 @@ fn exit_code(result: agentfence::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Rejected) => ExitCode::from(1),
+        Err(agentfence::Error::Reported) => ExitCode::from(2),
         Err(e) => {
             let mut err = io::stderr().lock();
             for line in e.to_string().lines() {

@@ -194,3 +194,73 @@ fn open(opts: &PreReceiveOptions) -> Result<Repo> {
         Ok(Repo::discover(&opts.dir)?)
     }
 }
+
+/// How the pusher sees an error of the hook (git relays stderr as `remote:` lines): a
+/// headline saying the push was rejected and why, then the error, with every absolute path
+/// outside the repository cut to its file name, so no server layout leaks (the decision
+/// log keeps the full text).
+pub fn pusher_view(error: &crate::Error, repository: &std::path::Path) -> Vec<String> {
+    let mut lines = vec![
+        "push rejected: agentfence could not check it (nothing was judged, so nothing is let through)".to_owned(),
+    ];
+    let repository = repository.display().to_string();
+    for line in error.to_string().lines() {
+        lines.push(redact_paths(line, &repository));
+    }
+    lines
+}
+
+/// Replaces each absolute path in `text` that is not inside `repository` with `.../NAME`.
+fn redact_paths(text: &str, repository: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find('/') {
+        let (before, from) = rest.split_at(start);
+        out.push_str(before);
+        // A path starts at a '/' that opens a word.
+        let opens = before.is_empty() || before.ends_with([' ', '\'', '"', '(', '=']);
+        let end = from
+            .find(|c: char| c.is_whitespace() || matches!(c, ':' | '\'' | '"' | ')' | ','))
+            .unwrap_or(from.len());
+        let path = &from[..end];
+        if opens && path.len() > 1 && !path.starts_with(repository) {
+            let name = path.rsplit('/').find(|p| !p.is_empty()).unwrap_or("");
+            out.push_str(".../");
+            out.push_str(name);
+        } else {
+            out.push_str(path);
+        }
+        rest = &from[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_paths_outside_the_repository_are_cut_to_their_names() {
+        let repo = "/srv/git/p.git";
+        assert_eq!(
+            redact_paths(
+                "decision log /var/log/agentfence/d.jsonl: opening: Permission denied",
+                repo
+            ),
+            "decision log .../d.jsonl: opening: Permission denied"
+        );
+        assert_eq!(
+            redact_paths("/etc/agentfence/base.yaml:3:5: agents[0]: bad", repo),
+            ".../base.yaml:3:5: agents[0]: bad"
+        );
+        assert_eq!(
+            redact_paths("cannot open /srv/git/p.git/objects/x", repo),
+            "cannot open /srv/git/p.git/objects/x"
+        );
+        assert_eq!(
+            redact_paths("refs/heads/main and a/b", repo),
+            "refs/heads/main and a/b"
+        );
+    }
+}

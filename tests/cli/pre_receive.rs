@@ -1068,15 +1068,20 @@ fn quarantined_objects_are_read_and_a_rejection_leaves_no_trace() {
 }
 
 /// Runs `agentfence pre-receive` by hand in `server` and asserts it could not check:
-/// exit 2, one `agentfence:` line on stderr containing `want`, no panic.
+/// exit 2, the headline the pusher sees, then one `agentfence:` line containing `want`,
+/// no panic.
 fn assert_bad_input(server: &Server, stdin: &str, want: &str) {
     let out = server.pre_receive(&["--pusher", "dev"], stdin);
     let err = stderr(&out);
     assert_eq!(code(&out), 2, "{stdin:?}: {err}");
     let lines: Vec<&str> = err.lines().collect();
-    assert_eq!(lines.len(), 1, "{stdin:?}: {err}");
-    assert!(lines[0].starts_with("agentfence: "), "{err}");
-    assert!(lines[0].contains(want), "{stdin:?}: want {want:?} in {err}");
+    assert_eq!(lines.len(), 2, "{stdin:?}: {err}");
+    assert!(
+        lines[0].starts_with("agentfence: push rejected: "),
+        "no headline: {err}"
+    );
+    assert!(lines[1].starts_with("agentfence: "), "{err}");
+    assert!(lines[1].contains(want), "{stdin:?}: want {want:?} in {err}");
     assert!(!err.contains("panicked"), "{err}");
 }
 
@@ -1307,6 +1312,7 @@ fn a_sha256_repository_is_refused_with_one_clear_line() {
     let out = child.wait_with_output().expect("wait");
     let err = stderr(&out);
     assert_eq!(code(&out), 2, "{err}");
-    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(err.starts_with("agentfence: push rejected: "), "{err}");
     assert!(err.contains("uses SHA-256 object ids"), "{err}");
 }
