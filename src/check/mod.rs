@@ -11,6 +11,7 @@
 //! push, deletion).
 
 pub mod forbid;
+pub mod fsck;
 pub mod limits;
 pub mod paths;
 pub mod refs;
@@ -62,6 +63,8 @@ pub struct CommitOutcome {
     pub paths: BTreeSet<String>,
     /// Lines it changed, for push-wide `lines`.
     pub lines: u64,
+    /// Bytes a reviewer must read, for push-wide `bytes`.
+    pub bytes: u64,
 }
 
 /// The result of a whole run.
@@ -133,6 +136,7 @@ impl<'r> Engine<'r> {
         attribution: Attribution,
         changes: &CommitChanges,
     ) -> CommitOutcome {
+        let all = changes;
         let changes = &changes.files[..];
         let mut outcome = CommitOutcome {
             commit: facts.id.clone(),
@@ -141,7 +145,26 @@ impl<'r> Engine<'r> {
             violations: Vec::new(),
             paths: BTreeSet::new(),
             lines: 0,
+            bytes: 0,
         };
+        // Trees git's fsck refuses are bad-path for every commit, owned or not, and never
+        // softened by a policy's `enforcement: warn`.
+        let covered = outcome.attribution.policy.is_some();
+        let severity = if self.audit {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        outcome.violations.extend(
+            fsck::check(&all.bad_paths, covered)
+                .into_iter()
+                .map(|mut v| {
+                    v.severity = severity;
+                    v.commit = Some(facts.id.clone());
+                    v.agent = outcome.attribution.agent.clone();
+                    v
+                }),
+        );
         let Some(policy_id) = outcome.attribution.policy else {
             return outcome;
         };
@@ -154,7 +177,19 @@ impl<'r> Engine<'r> {
             .as_deref()
             .and_then(|id| self.rules.tasks.get(id));
         let mut found = judged.violations;
-        found.extend(paths::check(policy, agent.is_some(), grant, changes));
+        let path_rules = paths::PathRules {
+            policy,
+            is_agent: agent.is_some(),
+            grant,
+            // The engine does not yet know the pusher: approve paths need approval.
+            approved: false,
+        };
+        found.extend(paths::check(&path_rules, changes));
+        found.extend(paths::check_also_checked(
+            &path_rules,
+            &all.also_checked,
+            changes,
+        ));
         found.extend(forbid::check(policy, facts, changes));
         found.extend(limits::check_commit(&policy.limits, changes));
 
@@ -165,11 +200,13 @@ impl<'r> Engine<'r> {
                 .collect();
         }
         outcome.lines = changes.iter().map(FileChange::line_total).sum();
+        outcome.bytes = limits::bytes(changes);
         outcome.task = judged.task;
-        outcome.violations = found
+        let stamped: Vec<Violation> = found
             .into_iter()
             .map(|v| self.stamp(v, policy, Some(&facts.id), agent, outcome.task.as_deref()))
             .collect();
+        outcome.violations.extend(stamped);
         outcome
     }
 
