@@ -7,6 +7,7 @@ mod check;
 mod ci;
 mod install;
 mod local_hooks;
+mod paths;
 mod pre_receive;
 mod rules;
 mod stat;

@@ -82,7 +82,7 @@ fn shipped_examples_and_contract_example_are_valid() {
         (
             "rules",
             "default.yaml",
-            "default.yaml: valid (9 agents, 1 policy, 0 tasks)\n",
+            "default.yaml: valid (21 agents, 1 policy, 0 tasks)\n",
         ),
         (
             "rules",
@@ -135,7 +135,7 @@ fn rules_default_prints_the_embedded_rules_which_check_clean() {
         .output()
         .expect("run");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).ends_with(".agentfence.yaml: valid (9 agents, 1 policy, 0 tasks)\n"));
+    assert!(stdout(&out).ends_with(".agentfence.yaml: valid (21 agents, 1 policy, 0 tasks)\n"));
 }
 
 #[test]
@@ -183,4 +183,22 @@ fn every_rule_id_has_a_heading_in_the_docs() {
             "docs/rules.md has no heading {heading}"
         );
     }
+}
+
+#[test]
+#[ignore = "needs main.rs to call commands::rules::check_with_warnings with stderr (lead)"]
+fn rules_check_warns_when_ref_rules_bind_agents_only_by_their_commits() {
+    let r = root();
+    let out = rules_check(&r.join("rules"), "default.yaml");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("agentfence: warning: default.yaml:")
+            && err.contains("policies.agents.refs: restricts refs, but no agent that uses it"),
+        "{err}"
+    );
+    // strict.yaml's agents policy has a pusher-bound agent: nothing to warn about.
+    let out = rules_check(&r.join("rules"), "strict.yaml");
+    assert_eq!((code(&out), stderr(&out)), (0, String::new()));
 }
