@@ -153,7 +153,8 @@ impl GlobList {
             ] {
                 let mut seen: Vec<String> = Vec::new();
                 for text in texts {
-                    if seen.contains(&text) {
+                    // Folded globs match ASCII case-insensitively already.
+                    if seen.iter().any(|s| s.eq_ignore_ascii_case(&text)) {
                         continue;
                     }
                     set.add(
