@@ -2,7 +2,9 @@
 //!
 //! `raw` mirrors the YAML; `compile` turns it into the immutable [`Rules`] the checks use,
 //! reporting every problem at once with file, line, column and key path; `yaml` is the only
-//! place that knows the YAML library.
+//! place that knows the YAML library. `fold` gives the spellings a checkout maps onto one
+//! path, which deny-style glob lists ([`GlobCase::Folded`]) match; `lint` warns about
+//! valid rules that may not bind as written.
 
 mod compile;
 mod error;
