@@ -35,6 +35,9 @@ pub struct Actor {
     /// True when this actor performs the ref updates (a push), so that its own policy binds
     /// them even when it is no agent (`default_policy`); false for `check --ref`.
     pub pushing: bool,
+    /// True when some pusher is an agent's `pusher` name in any rules layer: such a push
+    /// never approves `approve` paths (set by the gate, which sees every layer).
+    pub pusher_is_agent: bool,
 }
 
 /// Which marker made an agent the owner.

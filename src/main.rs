@@ -414,7 +414,8 @@ fn run(
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {
                 let file = file.unwrap_or_else(|| dir.join(".agentfence.yaml"));
-                commands::rules::check(&file, out).map(|()| Outcome::Clean)
+                let mut err = io::stderr().lock();
+                commands::rules::check_with_warnings(&file, out, &mut err).map(|()| Outcome::Clean)
             }
             RulesCommand::Default => commands::rules::print_default(out).map(|()| Outcome::Clean),
         },

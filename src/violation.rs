@@ -113,9 +113,24 @@ rule_ids! {
     ModeChange => "mode-change",
         "The actor may not change a file's mode or add an executable file.",
         "keep the file's mode (git update-index --chmod=-x PATH), or leave it to a human";
+    CommitBytes => "commit-bytes",
+        "One commit may ask a reviewer to read at most this many bytes: its added and deleted lines, and binary files whole.",
+        "split the commit into smaller ones; a file git calls binary (one NUL byte is enough) counts its old and new size in full, and CR-only line ends make one long line";
+    PushBytes => "push-bytes",
+        "One push may ask a reviewer to read at most this many bytes across the agent's commits.",
+        "push the work in several smaller pushes, each a reviewable unit";
     RefTarget => "ref-target",
-        "An agent may only point a ref at a commit (annotated tags peeled), never at a tree or a blob.",
-        "point the ref at a commit (git tag -a NAME COMMIT), or leave such refs to a human";
+        "An agent's ref update must point at a commit (after peeling tags), never at a tree or blob.",
+        "point the ref at a commit; content belongs in commits, where the path rules see it";
+    BadPath => "bad-path",
+        "Every tree a new commit brings must pass git's fsck (no '.', '..', '.git' or its NTFS and HFS+ spellings, no '/' or NUL in a name, sorted without duplicates), and a checked commit's paths must be UTF-8.",
+        "rewrite the commit so its trees hold only ordinary, UTF-8 names (git fsck names the bad entry)";
+    Unsigned => "unsigned",
+        "Every commit of the policy must carry a good signature by a key the rules' signatures files list.",
+        "sign the commit with the agent's key (git commit --amend -S, or git rebase --exec 'git commit --amend --no-edit -S')";
+    ApprovalRequired => "approval-required",
+        "An agent's change to an `approve` path lands only in a push by a listed approver who is no agent.",
+        "ask one of the policy's approvers to review the change and push it under their own account";
 }
 
 impl fmt::Display for RuleId {
@@ -238,6 +253,6 @@ mod tests {
             );
             assert!(!rule.help().is_empty() && !rule.summary().is_empty());
         }
-        assert_eq!(seen.len(), 25);
+        assert_eq!(seen.len(), 30);
     }
 }

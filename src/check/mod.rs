@@ -11,6 +11,7 @@
 //! push, deletion).
 
 pub mod forbid;
+pub mod fsck;
 pub mod limits;
 pub mod paths;
 pub mod refs;
@@ -149,6 +150,8 @@ pub struct CommitOutcome {
     pub paths: BTreeSet<String>,
     /// Lines it changed, for push-wide `lines`.
     pub lines: u64,
+    /// Bytes a reviewer must read, for push-wide `bytes`.
+    pub bytes: u64,
 }
 
 /// A ref update's commit that the engine was given no attribution for: the caller must
@@ -260,8 +263,27 @@ impl<'r> Engine<'r> {
             violations: Vec::new(),
             paths: BTreeSet::new(),
             lines: files.iter().map(FileChange::line_total).sum(),
+            bytes: limits::bytes(files),
         };
-        let mut violations = Vec::new();
+        // Trees git's fsck refuses are bad-path for every commit, owned or not, and never
+        // softened by a policy's `enforcement: warn`.
+        let severity = if self.audit {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        let covered = outcome.attribution.is_covered();
+        let owner = outcome.attribution.agent().map(str::to_owned);
+        let mut violations: Vec<Violation> = fsck::check(&changes.bad_paths, covered)
+            .into_iter()
+            .map(|mut v| {
+                v.severity = severity;
+                v.commit = Some(facts.id.clone());
+                v.agent = owner.clone();
+                v
+            })
+            .collect();
+        let pushers: Vec<&str> = self.actor.pushers.iter().map(String::as_str).collect();
         let mut need_paths = false;
         for (i, check) in outcome.attribution.checks().into_iter().enumerate() {
             let policy = self.rules.policy(check.policy);
@@ -271,7 +293,22 @@ impl<'r> Engine<'r> {
                 .as_deref()
                 .and_then(|id| self.rules.tasks.get(id));
             let mut found = judged.violations;
-            found.extend(paths::check(policy, check.agent_like, grant, files));
+            let path_rules = paths::PathRules {
+                policy,
+                is_agent: check.agent_like,
+                grant,
+                approved: paths::approved_by(
+                    policy.approval.as_ref(),
+                    &pushers,
+                    self.actor.pusher_is_agent,
+                ),
+            };
+            found.extend(paths::check(&path_rules, files));
+            found.extend(paths::check_also_checked(
+                &path_rules,
+                &changes.also_checked,
+                files,
+            ));
             found.extend(forbid::check(policy, facts, files));
             found.extend(limits::check_commit(&policy.limits, files));
             need_paths |= policy.limits.push.files.is_some();

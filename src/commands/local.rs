@@ -110,6 +110,7 @@ pub fn actor(opts: &LocalOptions, layers: &Layers, pushing: bool) -> Result<Acto
         env: opts.env.clone(),
         declared_agent: declared,
         pushing,
+        pusher_is_agent: false,
     })
 }
 

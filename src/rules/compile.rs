@@ -6,16 +6,15 @@
 
 use std::collections::BTreeMap;
 
-use globset::{GlobBuilder, GlobSetBuilder};
-
 use super::keypath::KeyPath;
 use super::model::{
-    Agent, CommitLimits, Enforcement, EnvMarker, Forbidden, GlobList, Limits, Matcher, Policy,
-    PolicyId, PushLimits, Rules, Scope, Task, TaskRule, TrailerMatch,
+    Agent, Approval, CommitLimits, Enforcement, EnvMarker, Forbidden, GlobCase, GlobList, Limits,
+    Matcher, Policy, PolicyId, PushLimits, Rules, Scope, Task, TaskRule, TrailerMatch,
 };
 use super::presets;
 use super::raw::{
-    Checked, ForbidItem, Glob, RawAgent, RawEnforcement, RawPolicy, RawRules, RawScope,
+    ByteSize, Checked, ForbidItem, Glob, RawAgent, RawEnforcement, RawPaths, RawPolicy, RawRules,
+    RawScope,
 };
 
 /// A problem not yet located: its path and message.
@@ -73,7 +72,7 @@ pub(crate) fn compile(raw: RawRules) -> Result<Rules, Vec<Found>> {
         let paths = raw_task
             .paths
             .as_ref()
-            .and_then(|globs| c.globs(&path.key("paths"), globs, false, GlobKind::Path));
+            .and_then(|globs| c.globs(&path.key("paths"), globs, GlobCase::Exact, GlobKind::Path));
         let expires = raw_task
             .expires
             .as_ref()
@@ -247,16 +246,33 @@ impl Compiler {
     }
 
     fn policy(&mut self, path: &KeyPath, name: &str, raw: &RawPolicy) -> Policy {
-        let refs = self.scope(&path.key("refs"), raw.refs.as_ref(), GlobKind::Ref);
-        let paths = self.scope(&path.key("paths"), raw.paths.as_ref(), GlobKind::Path);
+        let empty_refs = RawScope::default();
+        let raw_refs = raw.refs.as_ref().unwrap_or(&empty_refs);
+        let refs = self.scope(
+            &path.key("refs"),
+            raw_refs.allow.as_deref(),
+            &raw_refs.deny,
+            GlobKind::Ref,
+        );
+        let empty_paths = RawPaths::default();
+        let raw_paths = raw.paths.as_ref().unwrap_or(&empty_paths);
+        let paths = self.scope(
+            &path.key("paths"),
+            raw_paths.allow.as_deref(),
+            &raw_paths.deny,
+            GlobKind::Path,
+        );
+        let approval = self.approval(&path.key("paths"), raw_paths);
         let mut limits = Limits::default();
         if let Some(l) = &raw.limits {
+            let lpath = path.key("limits");
             if let Some(c) = &l.commit {
                 limits.commit = CommitLimits {
                     files: c.files,
                     lines: c.lines,
                     added: c.added,
                     deleted: c.deleted,
+                    bytes: self.size(&lpath.key("commit").key("bytes"), c.bytes.as_ref()),
                 };
             }
             if let Some(p) = &l.push {
@@ -264,13 +280,10 @@ impl Compiler {
                     commits: p.commits,
                     files: p.files,
                     lines: p.lines,
+                    bytes: self.size(&lpath.key("push").key("bytes"), p.bytes.as_ref()),
                 };
             }
-            limits.file_size = l
-                .file_size
-                .as_ref()
-                .and_then(|s| self.checked(&path.key("limits").key("file_size"), s))
-                .map(|s| s.0);
+            limits.file_size = self.size(&lpath.key("file_size"), l.file_size.as_ref());
         }
         let task = raw.task.as_ref().map(|t| {
             let tpath = path.key("task");
@@ -311,6 +324,7 @@ impl Compiler {
             name: name.to_string(),
             refs,
             paths,
+            approval,
             limits,
             task,
             forbid,
@@ -318,16 +332,86 @@ impl Compiler {
         }
     }
 
-    fn scope(&mut self, path: &KeyPath, raw: Option<&RawScope>, kind: GlobKind) -> Scope {
-        let empty = RawScope::default();
-        let raw = raw.unwrap_or(&empty);
-        let allow = raw
-            .allow
-            .as_ref()
-            .and_then(|g| self.globs(&path.key("allow"), g, false, kind));
+    /// A size, or records its problem.
+    fn size(&mut self, path: &KeyPath, raw: Option<&Checked<ByteSize>>) -> Option<u64> {
+        raw.and_then(|s| self.checked(path, s)).map(|s| s.0)
+    }
+
+    /// `paths.approve` with `paths.approvers`: each needs the other.
+    fn approval(&mut self, path: &KeyPath, raw: &RawPaths) -> Option<Approval> {
+        match (&raw.approve, &raw.approvers) {
+            (None, None) => None,
+            (Some(_), None) => {
+                self.problem(
+                    &path.key("approve"),
+                    "`approve` needs `approvers`: list the pushers who may land these paths \
+                     (e.g. approvers: [alice])",
+                );
+                None
+            }
+            (None, Some(_)) => {
+                self.problem(
+                    &path.key("approvers"),
+                    "`approvers` without `approve`: list the paths that need an approver's \
+                     push (e.g. approve: ['migrations/**'])",
+                );
+                None
+            }
+            (Some(globs), Some(names)) => {
+                let apath = path.key("approvers");
+                if names.is_empty() {
+                    self.problem(
+                        &apath,
+                        "empty `approvers`: nobody could ever land an `approve` path",
+                    );
+                }
+                for (j, name) in names.iter().enumerate() {
+                    if name.trim().is_empty() || name.trim() != name {
+                        self.problem(
+                            &apath.index(j),
+                            format!("invalid approver name {name:?}: a pusher name without spaces around it"),
+                        );
+                    } else if names[..j].iter().any(|n| n.eq_ignore_ascii_case(name)) {
+                        self.problem(
+                            &apath.index(j),
+                            format!(
+                                "duplicate approver {name:?} (names compare case-insensitively)"
+                            ),
+                        );
+                    }
+                }
+                if globs.is_empty() {
+                    self.problem(
+                        &path.key("approve"),
+                        "empty `approve`: list at least one glob",
+                    );
+                }
+                let paths = self.globs(
+                    &path.key("approve"),
+                    globs,
+                    GlobCase::Folded,
+                    GlobKind::Path,
+                )?;
+                Some(Approval {
+                    paths,
+                    approvers: names.clone(),
+                })
+            }
+        }
+    }
+
+    /// An `allow` (exact) and `deny` (folded) pair.
+    fn scope(
+        &mut self,
+        path: &KeyPath,
+        allow: Option<&[Checked<Glob>]>,
+        deny: &[Checked<Glob>],
+        kind: GlobKind,
+    ) -> Scope {
+        let allow = allow.and_then(|g| self.globs(&path.key("allow"), g, GlobCase::Exact, kind));
         let deny = self
-            .globs(&path.key("deny"), &raw.deny, true, kind)
-            .unwrap_or_else(empty_glob_list);
+            .globs(&path.key("deny"), deny, GlobCase::Folded, kind)
+            .unwrap_or_else(|| GlobList::empty(GlobCase::Folded));
         Scope { allow, deny }
     }
 
@@ -336,12 +420,11 @@ impl Compiler {
         &mut self,
         path: &KeyPath,
         globs: &[Checked<Glob>],
-        case_insensitive: bool,
+        case: GlobCase,
         kind: GlobKind,
     ) -> Option<GlobList> {
         let before = self.problems.len();
         let mut patterns = Vec::new();
-        let mut set = GlobSetBuilder::new();
         for (j, g) in globs.iter().enumerate() {
             let gpath = path.index(j);
             let Some(Glob(text)) = self.checked(&gpath, g) else {
@@ -368,41 +451,18 @@ impl Compiler {
                 );
                 continue;
             }
-            match GlobBuilder::new(&text)
-                .literal_separator(true)
-                .case_insensitive(case_insensitive)
-                .build()
-            {
-                Ok(glob) => {
-                    set.add(glob);
-                    patterns.push(text);
-                }
-                Err(e) => self.problem(&gpath, format!("invalid glob {text:?}: {}", e.kind())),
-            }
+            patterns.push(text);
         }
         if self.problems.len() > before {
             return None;
         }
-        match set.build() {
-            Ok(set) => Some(GlobList {
-                patterns,
-                set,
-                case_insensitive,
-            }),
+        match GlobList::new(&patterns, case) {
+            Ok(list) => Some(list),
             Err(e) => {
-                self.problem(path, format!("invalid glob list: {e}"));
+                self.problem(&path.index(e.index), e.message);
                 None
             }
         }
-    }
-}
-
-/// A deny list with no pattern.
-fn empty_glob_list() -> GlobList {
-    GlobList {
-        patterns: Vec::new(),
-        set: globset::GlobSet::empty(),
-        case_insensitive: true,
     }
 }
 

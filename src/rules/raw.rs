@@ -137,7 +137,7 @@ pub(crate) struct RawPolicy {
     pub(crate) refs: Option<RawScope>,
     /// Path globs.
     #[serde(default)]
-    pub(crate) paths: Option<RawScope>,
+    pub(crate) paths: Option<RawPaths>,
     /// Size limits.
     #[serde(default)]
     pub(crate) limits: Option<RawLimits>,
@@ -167,6 +167,27 @@ pub(crate) struct RawScope {
     pub(crate) deny: Vec<Checked<Glob>>,
 }
 
+/// A policy's `paths:`: `allow` and `deny` like refs, plus the two-person rule.
+#[derive(Debug, Default, Deserialize)]
+#[serde(
+    deny_unknown_fields,
+    expecting = "a mapping with `allow`, `deny`, `approve` and/or `approvers` lists"
+)]
+pub(crate) struct RawPaths {
+    /// Present: every changed path must match one.
+    #[serde(default)]
+    pub(crate) allow: Option<Vec<Checked<Glob>>>,
+    /// No changed path may match one.
+    #[serde(default)]
+    pub(crate) deny: Vec<Checked<Glob>>,
+    /// An agent's change to one of these needs an approver's push.
+    #[serde(default)]
+    pub(crate) approve: Option<Vec<Checked<Glob>>>,
+    /// The pushers who may land `approve` paths.
+    #[serde(default)]
+    pub(crate) approvers: Option<Vec<String>>,
+}
+
 /// `limits:`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(
@@ -189,7 +210,7 @@ pub(crate) struct RawLimits {
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of counts (files, lines, added, deleted)"
+    expecting = "a mapping of limits (files, lines, added, deleted, bytes)"
 )]
 pub(crate) struct RawCommitLimits {
     /// Changed paths.
@@ -200,13 +221,16 @@ pub(crate) struct RawCommitLimits {
     pub(crate) added: Option<u64>,
     /// Deleted lines.
     pub(crate) deleted: Option<u64>,
+    /// Bytes a reviewer must read: a size.
+    #[serde(default)]
+    pub(crate) bytes: Option<Checked<ByteSize>>,
 }
 
 /// `limits.push:`.
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of counts (commits, files, lines)"
+    expecting = "a mapping of limits (commits, files, lines, bytes)"
 )]
 pub(crate) struct RawPushLimits {
     /// New commits.
@@ -215,6 +239,9 @@ pub(crate) struct RawPushLimits {
     pub(crate) files: Option<u64>,
     /// Added plus deleted lines.
     pub(crate) lines: Option<u64>,
+    /// Bytes a reviewer must read, over all commits: a size.
+    #[serde(default)]
+    pub(crate) bytes: Option<Checked<ByteSize>>,
 }
 
 /// A policy's `task:`.

@@ -21,10 +21,112 @@ fn default_rules_load() {
     assert!(p.paths.deny.is_match("config/prod/server.PEM"));
     assert!(p.paths.deny.is_match(".agentfence.yaml"));
     assert!(!p.paths.deny.is_match("src/main.rs"));
-    assert!(p.refs.allow.is_none());
+    // Agents update branches only: no tags, replace refs or notes.
+    let refs = p
+        .refs
+        .allow
+        .as_ref()
+        .expect("the default agents policy allows refs");
+    assert!(refs.is_match("refs/heads/feature/x") && refs.is_match("refs/heads/main"));
+    for other in [
+        "refs/tags/v1",
+        "refs/replace/0123456789012345678901234567890123456789",
+        "refs/notes/commits",
+        "refs/remotes/origin/main",
+        "refs/heads",
+    ] {
+        assert!(!refs.is_match(other), "{other}");
+    }
     assert!(!p.refs.deny.is_match("refs/heads/feature/x"));
     assert!(p.forbid.force_push && p.forbid.ref_deletion);
     assert_eq!(p.limits.file_size, Some(1 << 20));
+    // bytes sits beside lines: 1500 lines at about 87 bytes each.
+    assert_eq!(p.limits.commit.lines, Some(1500));
+    assert_eq!(p.limits.commit.bytes, Some(128 << 10));
+    assert!(p.limits.need_lines());
+    // Every preset is an agent of the defaults, in the presets' order.
+    let names: Vec<&str> = rules.agents.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, presets::names());
+}
+
+#[test]
+fn byte_limits_and_approval_compile() {
+    let r = load_str(
+        "version: 1\npolicies:\n  p:\n    paths: {approve: ['db/**'], approvers: [Alice]}\n    limits:\n      commit: {bytes: 64KiB}\n      push: {bytes: 1000000}\n",
+        "t",
+    )
+    .expect("loads");
+    let p = &r.policies[0];
+    assert_eq!(p.limits.commit.bytes, Some(65_536));
+    assert_eq!(p.limits.push.bytes, Some(1_000_000));
+    let approval = p.approval.as_ref().expect("approval");
+    assert!(approval.lists("alice") && approval.lists("ALICE") && !approval.lists("bob"));
+    assert!(approval.paths.is_match("DB/x") && approval.paths.is_match("db"));
+}
+
+#[test]
+fn approval_and_byte_problems_are_each_reported_with_positions() {
+    let text = "\
+version: 1
+policies:
+  a:
+    paths:
+      approve: ['db/**']
+  b:
+    paths:
+      approvers: [alice]
+  c:
+    paths: {approve: ['x/**'], approvers: [alice, ' bob', ALICE]}
+    limits:
+      commit: {bytes: 1.5MiB}
+      push: {bytes: lots}
+";
+    assert_eq!(
+        problems(text),
+        vec![
+            "r.yaml:5:16: policies.a.paths.approve: `approve` needs `approvers`: list the pushers who may land these paths (e.g. approvers: [alice])".to_string(),
+            "r.yaml:8:18: policies.b.paths.approvers: `approvers` without `approve`: list the paths that need an approver's push (e.g. approve: ['migrations/**'])".to_string(),
+            r#"r.yaml:10:51: policies.c.paths.approvers[1]: invalid approver name " bob": a pusher name without spaces around it"#.to_string(),
+            r#"r.yaml:10:59: policies.c.paths.approvers[2]: duplicate approver "ALICE" (names compare case-insensitively)"#.to_string(),
+            r#"r.yaml:12:23: policies.c.limits.commit.bytes: invalid size "1.5MiB": expected a whole number of bytes, or one with KiB, MiB, GiB (1024-based) or KB, MB, GB (1000-based), e.g. 512KiB"#.to_string(),
+            r#"r.yaml:13:21: policies.c.limits.push.bytes: invalid size "lots": expected a whole number of bytes, or one with KiB, MiB, GiB (1024-based) or KB, MB, GB (1000-based), e.g. 512KiB"#.to_string(),
+        ]
+    );
+    // `approve` is a path rule: refs have none.
+    assert_eq!(
+        problems("version: 1\npolicies:\n  p:\n    refs: {approve: ['x']}\n"),
+        vec!["r.yaml:4:12: policies.p.refs.approve: unknown field `approve`, expected `allow` or `deny`".to_string()]
+    );
+}
+
+#[test]
+fn warns_when_ref_rules_bind_agents_known_only_by_markers() {
+    let text = "\
+version: 1
+agents:
+  - {name: a, preset: claude-code, policy: marked}
+  - {name: b, match: {pusher: [svc-b]}, policy: pushed}
+  - {name: c, preset: codex, policy: pushed}
+default_policy: humans
+policies:
+  marked:
+    refs: {allow: ['refs/heads/agent/**']}
+  pushed:
+    refs: {deny: ['refs/heads/main']}
+  humans:
+    refs: {deny: ['refs/heads/release/**']}
+  free: {}
+";
+    let (_, warnings) = load_str_with_warnings(text, "r.yaml").expect("loads");
+    let lines: Vec<String> = warnings.iter().map(|w| w.render("r.yaml")).collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("r.yaml:9:11: policies.marked.refs: restricts refs, but no agent that uses it (a) has a `pusher` match"),
+        "{}",
+        lines[0]
+    );
+    let (_, defaults) = load_str_with_warnings(DEFAULT_RULES, "d").expect("loads");
+    assert_eq!(defaults.len(), 1);
 }
 
 #[test]

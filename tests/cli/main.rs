@@ -9,6 +9,7 @@ mod holes;
 mod install;
 mod layers;
 mod local_hooks;
+mod paths;
 mod pre_receive;
 mod rules;
 mod stat;

@@ -78,32 +78,42 @@ fn a_file_with_several_problems_reports_each() {
 #[test]
 fn shipped_examples_and_contract_example_are_valid() {
     let r = root();
-    for (dir, file, summary) in [
+    // Warnings: ref rules that bind agents known only by their commits' markers.
+    for (dir, file, summary, warnings) in [
         (
             "rules",
             "default.yaml",
-            "default.yaml: valid (9 agents, 1 policy, 0 tasks)\n",
+            "default.yaml: valid (21 agents, 1 policy, 0 tasks)\n",
+            1,
         ),
         (
             "rules",
             "strict.yaml",
             "strict.yaml: valid (4 agents, 1 policy, 4 tasks)\n",
+            0,
         ),
         (
             "rules",
             "team.yaml",
             "team.yaml: valid (5 agents, 3 policies, 0 tasks)\n",
+            2,
         ),
         (
             "fixtures/rules",
             "contract-example.yaml",
             "contract-example.yaml: valid (1 agent, 2 policies, 1 task)\n",
+            0,
         ),
     ] {
         let out = rules_check(&r.join(dir), file);
         assert_eq!(code(&out), 0, "{file}: {}", stderr(&out));
         assert_eq!(stdout(&out), summary);
-        assert_eq!(stderr(&out), "");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), warnings, "{file}: {err}");
+        assert!(
+            err.lines().all(|l| l.starts_with("agentfence: warning: ")),
+            "{err}"
+        );
     }
 }
 
@@ -135,7 +145,7 @@ fn rules_default_prints_the_embedded_rules_which_check_clean() {
         .output()
         .expect("run");
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    assert!(stdout(&out).ends_with(".agentfence.yaml: valid (9 agents, 1 policy, 0 tasks)\n"));
+    assert!(stdout(&out).ends_with(".agentfence.yaml: valid (21 agents, 1 policy, 0 tasks)\n"));
 }
 
 #[test]
@@ -183,4 +193,21 @@ fn every_rule_id_has_a_heading_in_the_docs() {
             "docs/rules.md has no heading {heading}"
         );
     }
+}
+
+#[test]
+fn rules_check_warns_when_ref_rules_bind_agents_only_by_their_commits() {
+    let r = root();
+    let out = rules_check(&r.join("rules"), "default.yaml");
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with("agentfence: warning: default.yaml:")
+            && err.contains("policies.agents.refs: restricts refs, but no agent that uses it"),
+        "{err}"
+    );
+    // strict.yaml's agents policy has a pusher-bound agent: nothing to warn about.
+    let out = rules_check(&r.join("rules"), "strict.yaml");
+    assert_eq!((code(&out), stderr(&out)), (0, String::new()));
 }
