@@ -8,6 +8,8 @@ mod ci;
 mod install;
 mod local_hooks;
 mod pre_receive;
+mod report;
+mod report_oracle;
 mod rules;
 mod stat;
 mod support;
