@@ -9,6 +9,7 @@ mod install;
 mod local_hooks;
 mod pre_receive;
 mod report;
+mod report_html;
 mod report_oracle;
 mod rules;
 mod stat;
