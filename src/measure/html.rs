@@ -51,17 +51,6 @@ const STYLE: &str = r#"
     --b0: #1e3a8a; --b1: #1d4ed8; --b2: #2563eb; --b3: #3b82f6; --b4: #60a5fa; --b5: #93c5fd; --b6: #dbeafe;
   }
 }
-@media print {
-  :root {
-    --bg: #ffffff; --fg: #000000; --muted: #444444; --grid: #bbbbbb; --card: #ffffff;
-    --o0: #0969da; --o1: #bf3989; --o2: #1a7f37; --o3: #9a6700; --o4: #8250df; --o5: #cf222e;
-    --o6: #116329; --o7: #953800; --humans: #57606a; --unchecked: #afb8c1;
-    --b0: #dbeafe; --b1: #bfdbfe; --b2: #93c5fd; --b3: #60a5fa; --b4: #3b82f6; --b5: #1d4ed8; --b6: #1e3a8a;
-  }
-  body { font-size: 9pt; margin: 0; max-width: none; }
-  section, figure, table { break-inside: avoid; }
-  details > *:not(summary) { display: block; }
-}
 * { box-sizing: border-box; }
 body { background: var(--bg); color: var(--fg); margin: 2rem auto; max-width: 72rem; padding: 0 1rem;
   font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
@@ -69,8 +58,9 @@ h1 { font-size: 1.6rem; margin: 0 0 .25rem; }
 h2 { font-size: 1.15rem; margin: 2rem 0 .5rem; border-bottom: 1px solid var(--grid); padding-bottom: .25rem; }
 p.meta, .note { color: var(--muted); margin: .2rem 0; }
 code, .id { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .92em; }
-.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr)); gap: .75rem; margin: 1rem 0; }
-.card { background: var(--card); border: 1px solid var(--grid); border-radius: 6px; padding: .75rem 1rem; }
+.cards { display: grid; grid-template-columns: repeat(auto-fit, minmax(18rem, 1fr)); gap: .75rem; margin: 1rem 0; }
+.card { background: var(--card); border: 1px solid var(--grid); border-radius: 6px; padding: .75rem 1rem; overflow-x: auto; }
+.card th, .card td { padding: .15rem .4rem; }
 .card h3 { font-size: .95rem; margin: 0 0 .4rem; }
 .card table { width: 100%; }
 table { border-collapse: collapse; margin: .5rem 0; font-variant-numeric: tabular-nums; }
@@ -97,6 +87,21 @@ svg .muted { fill: var(--muted); }
 .b2 { fill: var(--b2); background: var(--b2); } .b3 { fill: var(--b3); background: var(--b3); }
 .b4 { fill: var(--b4); background: var(--b4); } .b5 { fill: var(--b5); background: var(--b5); }
 .b6 { fill: var(--b6); background: var(--b6); }
+@media print {
+  :root {
+    --bg: #ffffff; --fg: #000000; --muted: #444444; --grid: #bbbbbb; --card: #ffffff;
+    --o0: #0969da; --o1: #bf3989; --o2: #1a7f37; --o3: #9a6700; --o4: #8250df; --o5: #cf222e;
+    --o6: #116329; --o7: #953800; --humans: #57606a; --unchecked: #afb8c1;
+    --b0: #dbeafe; --b1: #bfdbfe; --b2: #93c5fd; --b3: #60a5fa; --b4: #3b82f6; --b5: #1d4ed8; --b6: #1e3a8a;
+  }
+  body { font-size: 9pt; margin: 0; max-width: none; }
+  section, figure, table { break-inside: avoid; }
+  h2 { break-after: avoid; }
+  .scroll { overflow: visible; }
+  table { font-size: 7.5pt; }
+  th, td { padding: .1rem .3rem; }
+  details > *:not(summary) { display: block; }
+}
 "#;
 
 /// The CSS class (colour) of each owner, by position: agents cycle through eight colours,
@@ -185,7 +190,7 @@ fn stacked_rows(rows: &[BarRow], normalized: bool, html: &mut String) {
     let label_w = 150.0;
     let bar_w = 640.0;
     let row_h = 22.0;
-    let width = label_w + bar_w + 80.0;
+    let width = label_w + bar_w + 120.0;
     let height = row_h * rows.len() as f64 + 8.0;
     let scale = if normalized {
         1.0
