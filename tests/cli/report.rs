@@ -792,3 +792,47 @@ fn bad_arguments_fail_closed_and_output_goes_where_asked() {
         stderr(&out)
     );
 }
+
+/// A small fixed history (fixed dates, so fixed ids) whose text and JSON reports are
+/// snapshots: what a person and a script see, reviewed when it changes.
+#[test]
+fn text_and_json_reports_snapshot() {
+    let repo = TestRepo::new();
+    repo.write(".agentfence.yaml", Rules { humans: true }.yaml());
+    repo.write("src/a.txt", lines(4, 0));
+    commit_as(&repo, Who::Human, "2026-11-02T09:00:00Z", "Start", None);
+    repo.write("src/a.txt", lines(12, 1));
+    let x = commit_as(
+        &repo,
+        Who::Claude,
+        "2026-11-02T10:00:00Z",
+        "Grow a",
+        Some("PROJ-1"),
+    );
+    repo.write("secrets/token.txt", "t\n");
+    commit_as(
+        &repo,
+        Who::Aider,
+        "2026-11-03T11:00:00Z",
+        "Add a token",
+        Some("PROJ-9"),
+    );
+    run_as(
+        &repo,
+        Who::Human,
+        "2026-11-03T15:30:00Z",
+        &["revert", "--no-edit", &x],
+    );
+    repo.write("src/b.txt", lines(60, 2));
+    commit_as(
+        &repo,
+        Who::Claude,
+        "2026-11-10T08:00:00Z",
+        "Add b\u{1b}[31m",
+        None,
+    );
+    let text = stdout(&repo.run(&["report"]));
+    insta::assert_snapshot!("report_text", text);
+    let json = stdout(&repo.run(&["report", "--format", "json"]));
+    insta::assert_snapshot!("report_json", json);
+}
