@@ -9,7 +9,8 @@
 //!    ([`model`]); the only module that touches `git2`;
 //! 4. **attribution** ([`trailers`], [`attribution`]) — which agent owns each commit;
 //! 5. **checks** ([`check`]) — pure functions from facts and rules to [`violation`]s;
-//! 6. **report** ([`report`]) — text, JSON, SARIF or GitHub workflow commands;
+//! 6. **report** ([`report`]) — text, JSON, SARIF or GitHub workflow commands; or, for a
+//!    whole history, [`measure`]: figures per owner, task and week (`agentfence report`);
 //! 7. **exit code** — 0 nothing rejected, 1 rejected, 2 could not check ([`commands`]).
 //!
 //! The library never prints; the binary (`src/main.rs`) parses arguments, calls one command
@@ -33,6 +34,7 @@ pub mod brief;
 pub mod check;
 pub mod decision_log;
 pub mod gate;
+pub mod measure;
 pub mod pipeline;
 pub mod report;
 pub mod rules_source;

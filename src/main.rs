@@ -217,6 +217,8 @@ enum Command {
         #[arg(value_name = "RANGE", allow_hyphen_values = true)]
         ranges: Vec<String>,
     },
+    /// Measure control over a history: per owner, task and week (text, json or html).
+    Report(commands::report::ReportArgs),
     /// Validate a rules file, or print the embedded default rules.
     Rules {
         #[command(subcommand)]
@@ -410,6 +412,15 @@ fn run(
                 threads,
             };
             commands::stat::run(&opts, out).map(|()| Outcome::Clean)
+        }
+        Command::Report(args) => {
+            // Progress only for a person watching: stderr is a terminal and no hook runs us.
+            let mut err = io::stderr();
+            let hook = ["GIT_DIR", "GIT_INDEX_FILE", "GIT_QUARANTINE_PATH"]
+                .iter()
+                .any(|v| std::env::var_os(v).is_some());
+            let progress = (err.is_terminal() && !hook).then_some(&mut err as &mut dyn Write);
+            commands::report::run(&args.into_options(dir), out, progress)
         }
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {

@@ -10,6 +10,7 @@ pub mod local;
 pub mod pre_commit;
 pub mod pre_push;
 pub mod pre_receive;
+pub mod report;
 pub mod rules;
 pub mod stat;
 

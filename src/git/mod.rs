@@ -10,6 +10,7 @@
 mod diff;
 mod index;
 mod local;
+mod log;
 mod numstat;
 mod par;
 mod push;
@@ -22,6 +23,7 @@ use std::sync::Once;
 
 pub use diff::{DiffOptions, MergeDiff, RawChange};
 pub use local::Identities;
+pub use log::{PathEntry, Snapshot};
 pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
 pub use push::{CreationBase, PushBase, PushFacts};
