@@ -41,6 +41,10 @@ pub struct AgentBrief {
     /// Paths it may change (repository-relative globs). `deny` always includes the rules
     /// file.
     pub paths: ScopeBrief,
+    /// Paths whose change lands only when a listed approver (a person) pushes it, and who
+    /// those approvers are; absent when the policy names none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<ApprovalBrief>,
     /// Size limits; `null` is unlimited.
     pub limits: LimitsBrief,
     /// How commits name their task; `null` when no task is required.
@@ -61,6 +65,16 @@ pub struct ScopeBrief {
     pub deny: Vec<String>,
 }
 
+/// The two-person rule of a policy: paths an agent prepares and a named person pushes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalBrief {
+    /// The paths (matched ignoring case).
+    pub paths: Vec<String>,
+    /// Who may push such a change.
+    pub approvers: Vec<String>,
+}
+
 /// Size limits, each the largest value allowed.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,12 +87,18 @@ pub struct LimitsBrief {
     pub commit_added: Option<u64>,
     /// Deleted lines per commit.
     pub commit_deleted: Option<u64>,
+    /// Bytes a reviewer must read per commit (added and deleted lines; binary files whole).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_bytes: Option<u64>,
     /// New commits per push.
     pub push_commits: Option<u64>,
     /// Distinct changed paths per push.
     pub push_files: Option<u64>,
     /// Changed lines per push.
     pub push_lines: Option<u64>,
+    /// Bytes a reviewer must read per push.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub push_bytes: Option<u64>,
     /// Largest file added or modified, in bytes.
     pub file_size: Option<u64>,
 }
@@ -211,14 +231,20 @@ impl AgentBrief {
             .to_owned(),
             refs: scope(&policy.refs),
             paths,
+            approval: policy.approval.as_ref().map(|a| ApprovalBrief {
+                paths: a.paths.patterns.clone(),
+                approvers: a.approvers.clone(),
+            }),
             limits: LimitsBrief {
                 commit_files: l.commit.files,
                 commit_lines: l.commit.lines,
                 commit_added: l.commit.added,
                 commit_deleted: l.commit.deleted,
+                commit_bytes: l.commit.bytes,
                 push_commits: l.push.commits,
                 push_files: l.push.files,
                 push_lines: l.push.lines,
+                push_bytes: l.push.bytes,
                 file_size: l.file_size,
             },
             task: policy.task.as_ref().map(|t| TaskRuleBrief {
@@ -271,12 +297,23 @@ impl AgentBrief {
                 list(&self.paths.deny)
             ),
         );
+        if let Some(approval) = &self.approval {
+            line(
+                s,
+                format!(
+                    "Changes to files matching {} land only when one of {} pushes them: prepare them on a branch and ask.",
+                    list(&approval.paths),
+                    approval.approvers.join(", ")
+                ),
+            );
+        }
         let l = &self.limits;
         let commit: Vec<String> = [
             (l.commit_files, "changed files"),
             (l.commit_lines, "changed lines"),
             (l.commit_added, "added lines"),
             (l.commit_deleted, "deleted lines"),
+            (l.commit_bytes, "bytes of added and deleted lines (a binary file counts whole)"),
         ]
         .into_iter()
         .filter_map(|(n, what)| n.map(|n| format!("{n} {what}")))
@@ -288,6 +325,7 @@ impl AgentBrief {
             (l.push_commits, "new commits"),
             (l.push_files, "changed files"),
             (l.push_lines, "changed lines"),
+            (l.push_bytes, "bytes to review"),
         ]
         .into_iter()
         .filter_map(|(n, what)| n.map(|n| format!("{n} {what}")))
