@@ -43,7 +43,8 @@ pub(crate) struct MergeHandle {
 pub(crate) struct Remerge {
     /// The tree of the automatic merge, in the merge handle's in-memory store.
     pub(crate) tree: Oid,
-    /// Every path the automatic merge leaves conflicted (each side's path of a rename).
+    /// Every path the automatic merge leaves conflicted: where git places each conflict
+    /// in its tree (a rename's new path, both paths of a rename/rename).
     pub(crate) conflicted: BTreeSet<Vec<u8>>,
 }
 
@@ -165,18 +166,20 @@ impl Repo {
         let conflicts = index
             .conflicts()?
             .collect::<Result<Vec<git2::IndexConflict>, git2::Error>>()?;
-        let mut conflicted = BTreeSet::new();
+        let mut involved = BTreeSet::new();
         let mut placed: Vec<Placed> = Vec::new();
         for conflict in &conflicts {
             for entry in [&conflict.ancestor, &conflict.our, &conflict.their]
                 .into_iter()
                 .flatten()
             {
-                conflicted.insert(entry.path.clone());
+                involved.insert(entry.path.clone());
             }
             placed.extend(place(handle, conflict, &labels)?);
         }
-        for path in &conflicted {
+        // Where git leaves each conflict: the paths it places in its tree.
+        let conflicted = placed.iter().map(|(path, _, _)| path.clone()).collect();
+        for path in &involved {
             match index.conflict_remove(&repo_path(path)) {
                 Err(e) if e.code() != git2::ErrorCode::NotFound => return Err(e.into()),
                 _ => {}
@@ -257,19 +260,23 @@ fn place(
         // modify/delete, rename/delete: the side that still has the file keeps it.
         return Ok(ours.iter().chain(theirs).map(placed).collect());
     };
-    if o.path != t.path {
-        // rename/rename to two paths: both stay.
-        return Ok(vec![placed(o), placed(t)]);
-    }
+    // A rename on one side and an edit on the other meet at the new path; two renames of
+    // one file to two paths (rename/rename) keep both.
+    let target = match ancestor {
+        _ if o.path == t.path => &o.path,
+        Some(a) if a.path == o.path => &t.path,
+        Some(a) if a.path == t.path => &o.path,
+        _ => return Ok(vec![placed(o), placed(t)]),
+    };
     let is_file = |e: &IndexEntry| e.mode & S_IFMT == S_IFREG;
+    let keep_ours = || Ok(vec![(target.clone(), o.id, o.mode)]);
     if !is_file(o) || !is_file(t) {
         // A symlink, submodule or type conflict: git keeps ours.
-        return Ok(vec![placed(o)]);
+        return keep_ours();
     }
     let base = ancestor.as_ref().filter(|a| is_file(a));
     let read = |entry: &IndexEntry| -> Result<Option<Vec<u8>>, RemergeError> {
-        let odb = handle.odb()?;
-        let (size, _) = odb.read_header(entry.id)?;
+        let (size, _) = handle.odb()?.read_header(entry.id)?;
         if size as u64 > BIG_FILE_THRESHOLD {
             return Ok(None);
         }
@@ -278,16 +285,17 @@ fn place(
     };
     let (Some(our_text), Some(their_text)) = (read(o)?, read(t)?) else {
         // A binary conflict: git keeps ours.
-        return Ok(vec![placed(o)]);
+        return keep_ours();
     };
     let base_text = match base {
         Some(a) => match read(a)? {
             Some(text) => text,
-            None => return Ok(vec![placed(o)]),
+            None => return keep_ours(),
         },
         None => Vec::new(),
     };
-    let renamed = base.is_some_and(|a| a.path != o.path);
+    // merge-ort names each side `label:path` when the three paths are not all the same.
+    let renamed = o.path != t.path || base.is_some_and(|a| a.path != o.path);
     let with_path = |label: &str, entry: &IndexEntry| {
         if renamed {
             format!("{label}:{}", String::from_utf8_lossy(&entry.path))
@@ -308,12 +316,11 @@ fn place(
     input[1].content(&our_text);
     input[2].content(&their_text);
     let merged = git2::merge_file(&input[0], &input[1], &input[2], Some(&mut opts))?;
-    let content = merged.content();
     let mode = match base {
         Some(a) if o.mode != t.mode && o.mode != a.mode => o.mode,
         _ => t.mode,
     };
-    Ok(vec![(o.path.clone(), handle.blob(content)?, mode)])
+    Ok(vec![(target.clone(), handle.blob(merged.content())?, mode)])
 }
 
 /// `GIT_ALTERNATE_OBJECT_DIRECTORIES` as git splits it: `:`-separated, an entry starting

@@ -3,10 +3,13 @@
 
 mod attribution;
 mod brief;
+mod bytes;
 mod check;
 mod ci;
+mod fsck;
 mod install;
 mod local_hooks;
+mod merges;
 mod pre_receive;
 mod rules;
 mod stat;
