@@ -313,7 +313,10 @@ impl AgentBrief {
             (l.commit_lines, "changed lines"),
             (l.commit_added, "added lines"),
             (l.commit_deleted, "deleted lines"),
-            (l.commit_bytes, "bytes of added and deleted lines (a binary file counts whole)"),
+            (
+                l.commit_bytes,
+                "bytes of added and deleted lines (a binary file counts whole)",
+            ),
         ]
         .into_iter()
         .filter_map(|(n, what)| n.map(|n| format!("{n} {what}")))

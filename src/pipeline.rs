@@ -2,26 +2,17 @@
 //! commit per task, in parallel, results in input order.
 //!
 //! A commit that no policy covers (no agent owns it and there is no `default_policy`) is
-//! counted but its tree is never diffed. Blobs are read per commit and dropped with it, so
-//! memory is bounded by the commits in flight, not by the length of the range.
+//! counted, and only the trees it introduces are read, for their fsck check: no blob is
+//! read and no change is listed. Blobs are read per commit and dropped with it, so memory
+//! is bounded by the commits in flight, not by the length of the range.
 
 use crate::Result;
 use std::collections::HashMap;
 
 use crate::check::{Attribution, CommitOutcome, Engine};
-use crate::git::{DiffOptions, MergeDiff, Repo};
-use crate::model::{CommitChanges, CommitRecord, ObjectId};
+use crate::git::{ChangeScope, Repo};
+use crate::model::{BadPath, CommitChanges, CommitRecord, ObjectId};
 use crate::trailers::{self, Trailer};
-
-/// How the checks diff a commit: a merge is charged only for what differs from every
-/// parent, exact renames are one change, and line counts are always computed.
-pub fn check_diff_options() -> DiffOptions {
-    DiffOptions {
-        merges: MergeDiff::DiffersFromEveryParent,
-        renames: true,
-        line_stats: true,
-    }
-}
 
 /// Everything known about one judged commit.
 #[derive(Debug, Clone)]
@@ -59,11 +50,12 @@ pub fn judge(
         .iter()
         .map(|engine| engine.attribute(&facts, &trailers, true))
         .collect();
-    let changes = if always_diff || attributions.iter().any(Attribution::is_covered) {
-        read_changes(repo, id)?
+    let scope = if always_diff || attributions.iter().any(Attribution::is_covered) {
+        ChangeScope::Full
     } else {
-        CommitChanges::default()
+        ChangeScope::TreesOnly
     };
+    let changes = read_changes(repo, id, scope)?;
     let outcomes = engines
         .iter()
         .zip(attributions)
@@ -76,16 +68,44 @@ pub fn judge(
     })
 }
 
-/// The changes of one commit as the checks see them (UTF-8 paths, or an error).
-pub fn read_changes(repo: &Repo, id: &ObjectId) -> Result<CommitChanges> {
-    let raw = repo.changes(id, &check_diff_options())?;
+/// What one commit is judged by (CONTRACT.md, "Semantics"): with [`ChangeScope::Full`],
+/// the changes it is charged for (a merge: against git's automatic merge of its parents),
+/// a merge's paths that must pass the path rules besides, and its bad paths; with
+/// [`ChangeScope::TreesOnly`] (a commit no policy covers), only the bad paths of the trees
+/// it introduces, without reading a blob.
+///
+/// A path that is not UTF-8 is reported as a [`BadPath`] with `non_utf8_only` (a
+/// `bad-path` for a commit a policy covers); its change is kept, under the path decoded
+/// lossily, so the limits still count it.
+pub fn read_changes(repo: &Repo, id: &ObjectId, scope: ChangeScope) -> Result<CommitChanges> {
+    let raw = repo.commit_changes(id, scope)?;
+    let mut bad_paths = raw.bad_paths;
+    let mut non_utf8 = Vec::new();
+    let mut lossy = |path: Vec<u8>| match String::from_utf8(path) {
+        Ok(path) => path,
+        Err(e) => {
+            let path = String::from_utf8_lossy(e.as_bytes()).into_owned();
+            non_utf8.push(path.clone());
+            path
+        }
+    };
     let files = raw
+        .files
         .into_iter()
-        .map(|c| c.into_file_change(id).map_err(Into::into))
-        .collect::<Result<Vec<_>>>()?;
+        .map(|c| c.into_file_change_with(&mut lossy))
+        .collect();
+    let also_checked = raw.also_checked.into_iter().map(&mut lossy).collect();
+    non_utf8.sort();
+    non_utf8.dedup();
+    bad_paths.extend(non_utf8.into_iter().map(|path| BadPath {
+        path,
+        problem: "the path is not valid UTF-8, so no path rule can judge it".to_owned(),
+        non_utf8_only: true,
+    }));
     Ok(CommitChanges {
         files,
-        ..CommitChanges::default()
+        also_checked,
+        bad_paths,
     })
 }
 

@@ -1,29 +1,29 @@
-//! The changes of one commit: our own walk over two git trees, and git's line counts.
+//! The changes of one commit against its first parent, and git's line counts.
 //!
-//! The walk is a merge-join of two sorted tree listings in git's tree order (a directory
-//! `a` sorts as `a/`), skipping every subtree whose id is equal on both sides, so a commit
-//! costs what it changes, not what the repository holds. Line counts follow
+//! The walk ([`TreeWalk`]) is a merge-join of sorted tree listings in git's tree order (a
+//! directory `a` sorts as `a/`), skipping every subtree whose id is equal on both sides, so
+//! a commit costs what it changes, not what the repository holds. Line counts follow
 //! `git diff --numstat`: a side is binary when a NUL byte occurs in its first 8,000 bytes;
 //! otherwise lines (with their terminators, so a missing final newline is a change) are
 //! diffed with the Myers algorithm of `gix-imara-diff`, which counts as git's xdiff does.
+//! The same diff gives `bytes` (CONTRACT.md): the bytes of the added and deleted lines;
+//! a binary side counts its whole size, and a Git LFS pointer the size it names.
 
-use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use gix_imara_diff::{Algorithm, Diff, InternedInput, sources::byte_lines};
 
-use super::{GitError, Repo};
+use super::tree::{self, Descend, S_IFMT, Side, TreeWalk};
+use super::{GitError, Repo, lfs};
 use crate::model::{ChangeKind, FileChange, FileMode, LineStats, ObjectId};
 
-/// How a merge commit's changes are computed.
+/// How [`Repo::changes`] diffs a merge commit. (The checks charge a merge by
+/// [`Repo::commit_changes`], against git's automatic merge of its parents.)
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MergeDiff {
     /// Every path that differs from the first parent (git's `--diff-merges=first-parent`;
     /// what `stat` prints).
     FirstParent,
-    /// Only paths whose content differs from every parent, counted against the first
-    /// parent (what the checks judge a merge by).
-    DiffersFromEveryParent,
 }
 
 /// What [`Repo::changes`] computes.
@@ -73,13 +73,20 @@ impl RawChange {
             .expect("a change has at least one path")
     }
 
-    /// The change as the checks see it. A path that is not UTF-8 is an error (no rule
-    /// could judge it faithfully), never decoded lossily.
-    pub fn into_file_change(self, commit: &ObjectId) -> Result<FileChange, GitError> {
-        self.into_file_change_or(|path_lossy| GitError::NonUtf8Path {
-            commit: commit.clone(),
-            path_lossy,
-        })
+    /// The change as the checks see it, each path turned into a string by `path` (which
+    /// decides what to do with one that is not UTF-8).
+    pub fn into_file_change_with(self, mut path: impl FnMut(Vec<u8>) -> String) -> FileChange {
+        FileChange {
+            old_path: self.old_path.map(&mut path),
+            new_path: self.new_path.map(&mut path),
+            kind: self.kind,
+            old_mode: self.old_mode,
+            new_mode: self.new_mode,
+            lines: self.lines,
+            binary: self.binary,
+            new_size: self.new_size,
+            bytes: self.bytes,
+        }
     }
 
     /// The change as the checks see it; a path that is not UTF-8 becomes
@@ -112,51 +119,18 @@ impl RawChange {
 /// Buffers one thread reuses across commits.
 #[derive(Default)]
 pub(crate) struct Scratch {
-    prefix: Vec<u8>,
-    diff: Diff,
+    pub(crate) diff: Diff,
 }
 
-const S_IFMT: u32 = 0o170000;
-const S_IFDIR: u32 = 0o040000;
-const S_IFREG: u32 = 0o100000;
 /// git's FIRST_FEW_BYTES: how much of a blob `buffer_is_binary` looks at.
 const FIRST_FEW_BYTES: usize = 8000;
 /// git's default `core.bigFileThreshold` (512 MiB): a larger blob is binary to `git diff`,
 /// and is never read, so a huge blob costs a header lookup, not its size in memory.
 pub(crate) const BIG_FILE_THRESHOLD: u64 = 512 * 1024 * 1024;
 
-/// git's `canon_mode`: a regular file is 100644 or 100755, whatever bits a tree stores.
+/// git's `canon_mode` for a mode as libgit2 reports it (see [`tree::canon_mode`]).
 pub(crate) fn canon_mode(raw: i32) -> u32 {
-    let mode = raw as u32;
-    if mode & S_IFMT == S_IFREG {
-        if mode & 0o100 != 0 {
-            0o100755
-        } else {
-            0o100644
-        }
-    } else {
-        mode
-    }
-}
-
-fn is_dir(mode: u32) -> bool {
-    mode & S_IFMT == S_IFDIR
-}
-
-/// git's `base_name_compare`: tree order, where a directory sorts as if its name ended
-/// in `/`.
-fn tree_order(a: &[u8], a_mode: u32, b: &[u8], b_mode: u32) -> Ordering {
-    let n = a.len().min(b.len());
-    match a[..n].cmp(&b[..n]) {
-        Ordering::Equal => {}
-        other => return other,
-    }
-    let tail = |name: &[u8], mode: u32| match name.get(n) {
-        Some(&c) => c,
-        None if is_dir(mode) => b'/',
-        None => 0,
-    };
-    tail(a, a_mode).cmp(&tail(b, b_mode))
+    tree::canon_mode(raw as u32)
 }
 
 /// git's `buffer_is_binary`: a NUL byte in the first 8,000 bytes.
@@ -170,16 +144,18 @@ pub(crate) fn count_lines(data: &[u8]) -> u64 {
     newlines + u64::from(data.last().is_some_and(|&b| b != b'\n'))
 }
 
-/// Lines added and deleted from `old` to `new`, as `git diff --numstat` counts them.
-pub(crate) fn line_stats(old: &[u8], new: &[u8], diff: &mut Diff) -> LineStats {
+/// Lines added and deleted from `old` to `new`, as `git diff --numstat` counts them, and
+/// the bytes of those lines (terminators included): what a reviewer reads in the diff.
+pub(crate) fn line_stats(old: &[u8], new: &[u8], diff: &mut Diff) -> (LineStats, u64) {
     if old == new {
-        return LineStats::default();
+        return (LineStats::default(), 0);
     }
     if old.is_empty() || new.is_empty() {
-        return LineStats {
+        let stats = LineStats {
             added: count_lines(new),
             deleted: count_lines(old),
         };
+        return (stats, (old.len() + new.len()) as u64);
     }
     let input = InternedInput::new(byte_lines(old), byte_lines(new));
     diff.compute_with(
@@ -188,10 +164,21 @@ pub(crate) fn line_stats(old: &[u8], new: &[u8], diff: &mut Diff) -> LineStats {
         &input.after,
         input.interner.num_tokens(),
     );
-    LineStats {
+    let line_bytes = |tokens: &[gix_imara_diff::Token], changed: &dyn Fn(u32) -> bool| {
+        tokens
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| changed(*i as u32))
+            .map(|(_, &token)| input.interner[token].len() as u64)
+            .sum::<u64>()
+    };
+    let bytes = line_bytes(&input.before, &|i| diff.is_removed(i))
+        + line_bytes(&input.after, &|i| diff.is_added(i));
+    let stats = LineStats {
         added: u64::from(diff.count_additions()),
         deleted: u64::from(diff.count_removals()),
-    }
+    };
+    (stats, bytes)
 }
 
 /// The content git diffs for one side of a change.
@@ -212,133 +199,38 @@ impl Content<'_> {
             Content::Gitlink(text) => text,
         }
     }
-}
 
-/// One side of a tree entry pair, copied out of the tree.
-#[derive(Clone, Copy)]
-struct Side {
-    id: git2::Oid,
-    mode: u32,
-}
-
-struct Walker<'r> {
-    repo: &'r git2::Repository,
-    commit: git2::Oid,
-    out: Vec<RawChange>,
-}
-
-impl<'r> Walker<'r> {
-    fn tree(&self, id: git2::Oid, path: &[u8]) -> Result<git2::Tree<'r>, GitError> {
-        self.repo
-            .find_tree(id)
-            .map_err(|source| GitError::MissingObject {
-                id: id.to_string(),
-                context: format!(
-                    "tree '{}' of commit {}",
-                    String::from_utf8_lossy(path),
-                    self.commit
-                ),
-                source,
-            })
-    }
-
-    fn walk(
-        &mut self,
-        old: Option<&git2::Tree<'r>>,
-        new: Option<&git2::Tree<'r>>,
-        prefix: &mut Vec<u8>,
-    ) -> Result<(), GitError> {
-        let (old_len, new_len) = (old.map_or(0, |t| t.len()), new.map_or(0, |t| t.len()));
-        let (mut i, mut j) = (0, 0);
-        while i < old_len || j < new_len {
-            let a = old.and_then(|t| t.get(i)).filter(|_| i < old_len);
-            let b = new.and_then(|t| t.get(j)).filter(|_| j < new_len);
-            let order = match (&a, &b) {
-                (Some(a), Some(b)) => tree_order(
-                    a.name_bytes(),
-                    canon_mode(a.filemode_raw()),
-                    b.name_bytes(),
-                    canon_mode(b.filemode_raw()),
-                ),
-                (Some(_), None) => Ordering::Less,
-                (None, Some(_)) => Ordering::Greater,
-                (None, None) => break,
-            };
-            let side = |e: &git2::TreeEntry<'_>| Side {
-                id: e.id(),
-                mode: canon_mode(e.filemode_raw()),
-            };
-            let base = prefix.len();
-            match order {
-                Ordering::Less => {
-                    let a = a.expect("ordered before: present");
-                    prefix.extend_from_slice(a.name_bytes());
-                    self.one_sided(Some(side(&a)), None, prefix)?;
-                    i += 1;
-                }
-                Ordering::Greater => {
-                    let b = b.expect("ordered after: present");
-                    prefix.extend_from_slice(b.name_bytes());
-                    self.one_sided(None, Some(side(&b)), prefix)?;
-                    j += 1;
-                }
-                Ordering::Equal => {
-                    let (a, b) = (a.expect("equal: present"), b.expect("equal: present"));
-                    let (sa, sb) = (side(&a), side(&b));
-                    if sa.id != sb.id || sa.mode != sb.mode {
-                        prefix.extend_from_slice(a.name_bytes());
-                        if is_dir(sa.mode) {
-                            // Equal names in tree order: both are directories.
-                            let (ta, tb) = (self.tree(sa.id, prefix)?, self.tree(sb.id, prefix)?);
-                            prefix.push(b'/');
-                            self.walk(Some(&ta), Some(&tb), prefix)?;
-                        } else {
-                            let kind = if sa.mode & S_IFMT == sb.mode & S_IFMT {
-                                ChangeKind::Modified
-                            } else {
-                                ChangeKind::TypeChanged
-                            };
-                            self.push(kind, Some(sa), Some(sb), prefix);
-                        }
-                    }
-                    i += 1;
-                    j += 1;
-                }
-            }
-            prefix.truncate(base);
-        }
-        Ok(())
-    }
-
-    /// An entry present on one side only; `prefix` holds its path.
-    fn one_sided(
-        &mut self,
-        old: Option<Side>,
-        new: Option<Side>,
-        prefix: &mut Vec<u8>,
-    ) -> Result<(), GitError> {
-        let side = old.or(new).expect("one side is present");
-        if is_dir(side.mode) {
-            let tree = self.tree(side.id, prefix)?;
-            prefix.push(b'/');
-            if old.is_some() {
-                self.walk(Some(&tree), None, prefix)
-            } else {
-                self.walk(None, Some(&tree), prefix)
-            }
-        } else {
-            let kind = if old.is_some() {
-                ChangeKind::Deleted
-            } else {
-                ChangeKind::Added
-            };
-            self.push(kind, old, new, prefix);
-            Ok(())
+    /// The size a Git LFS pointer names, when this side is one.
+    fn lfs_size(&self) -> Option<u64> {
+        match self {
+            Content::Blob(blob) => lfs::pointer_size(blob.content()),
+            _ => None,
         }
     }
 
-    fn push(&mut self, kind: ChangeKind, old: Option<Side>, new: Option<Side>, path: &[u8]) {
-        self.out.push(RawChange {
+    /// The size of this side as `bytes` counts it: an LFS pointer's named size, a blob's
+    /// size, the text git diffs for a submodule, 0 when absent.
+    fn counted_size(&self) -> u64 {
+        match self {
+            Content::Absent => 0,
+            Content::Blob(blob) => lfs::pointer_size(blob.content()).unwrap_or(blob.size() as u64),
+            Content::Big(size) => *size,
+            Content::Gitlink(text) => text.len() as u64,
+        }
+    }
+}
+
+impl RawChange {
+    /// The change from `old` to `new` at `path` (at least one side present, not both
+    /// equal), before any blob is read.
+    pub(crate) fn between(path: &[u8], old: Option<Side>, new: Option<Side>) -> RawChange {
+        let kind = match (old, new) {
+            (None, _) => ChangeKind::Added,
+            (_, None) => ChangeKind::Deleted,
+            (Some(a), Some(b)) if a.mode & S_IFMT == b.mode & S_IFMT => ChangeKind::Modified,
+            _ => ChangeKind::TypeChanged,
+        };
+        RawChange {
             old_path: old.map(|_| path.to_vec()),
             new_path: new.map(|_| path.to_vec()),
             kind,
@@ -350,106 +242,81 @@ impl<'r> Walker<'r> {
             bytes: 0,
             old_id: old.map(|s| s.id),
             new_id: new.map(|s| s.id),
-        });
+        }
+    }
+
+    /// What the limits weigh a change by when two candidates compete (a merge's charge):
+    /// its lines, then its bytes.
+    pub(crate) fn weight(&self) -> (u64, u64) {
+        (self.lines.map_or(0, LineStats::total), self.bytes)
     }
 }
 
 impl Repo {
     /// The changed paths of commit `id`, against its first parent (the empty tree for a
-    /// root commit), in git's path order, with line counts as `opts` asks.
+    /// root commit), in git's path order, with line counts as `opts` asks: git's
+    /// `--diff-merges=first-parent` view, which `stat` prints. The checks judge a commit by
+    /// [`Repo::commit_changes`] instead.
     pub fn changes(&self, id: &ObjectId, opts: &DiffOptions) -> Result<Vec<RawChange>, GitError> {
         let commit = self.find_commit(id)?;
-        let repo = &self.repo;
-        let mut walker = Walker {
-            repo,
-            commit: commit.id(),
-            out: Vec::new(),
-        };
-        let tree_of = |commit_id: git2::Oid| -> Result<git2::Tree<'_>, GitError> {
-            let missing = |source| GitError::MissingObject {
-                id: commit_id.to_string(),
-                context: format!("parent or tree of commit {id}"),
-                source,
-            };
-            repo.find_commit(commit_id)
-                .and_then(|c| c.tree())
-                .map_err(missing)
-        };
-        let new_tree = walker.tree(commit.tree_id(), b"")?;
-        let parents: Vec<git2::Oid> = commit.parent_ids().collect();
-        let old_tree = parents.first().map(|&p| tree_of(p)).transpose()?;
-        let mut scratch = self.scratch.borrow_mut();
-        let scratch = &mut *scratch;
-        scratch.prefix.clear();
-        walker.walk(old_tree.as_ref(), Some(&new_tree), &mut scratch.prefix)?;
-        let mut changes = walker.out;
-
-        if opts.merges == MergeDiff::DiffersFromEveryParent && parents.len() > 1 {
-            let others = parents[1..]
-                .iter()
-                .map(|&p| tree_of(p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let mut kept = Vec::with_capacity(changes.len());
-            'change: for change in changes {
-                let here = change.new_id.zip(change.new_mode.map(|m| m.0));
-                for tree in &others {
-                    let there = entry_at(repo, tree, change.path()).map_err(|source| {
-                        GitError::MissingObject {
-                            id: tree.id().to_string(),
-                            context: format!("a parent tree of merge {id}"),
-                            source,
-                        }
-                    })?;
-                    if there == here {
-                        continue 'change;
-                    }
-                }
-                kept.push(change);
-            }
-            changes = kept;
-        }
+        let parents = self.parent_trees(&commit, id)?;
+        let odb = self.odb(id)?;
+        let mut changes = Vec::new();
+        let mut walk = TreeWalk::new(&odb, commit.id(), Descend::UnlessEqualToEveryParent, true);
+        walk.run(
+            commit.tree_id(),
+            &parents[..parents.len().min(1)],
+            |path, new, old| {
+                changes.push(RawChange::between(
+                    path,
+                    old.first().copied().flatten(),
+                    new,
+                ));
+                Ok(())
+            },
+        )?;
         if opts.renames {
             changes = pair_exact_renames(changes);
         }
         let context = format!("commit {id}");
+        let mut scratch = self.scratch.borrow_mut();
         for change in &mut changes {
-            self.fill_stats(change, opts, &mut scratch.diff, &context)?;
+            fill_stats(&self.repo, change, opts, &mut scratch.diff, &context)?;
         }
         Ok(changes)
     }
 
-    fn content(
+    /// The tree ids of a commit's parents, first parent first.
+    pub(crate) fn parent_trees(
         &self,
-        id: Option<git2::Oid>,
-        mode: Option<FileMode>,
-        context: &str,
-    ) -> Result<Content<'_>, GitError> {
-        match (id, mode) {
-            (Some(id), Some(mode)) if mode.is_gitlink() => Ok(Content::Gitlink(
-                format!("Subproject commit {id}\n").into_bytes(),
-            )),
-            (Some(id), Some(_)) => {
-                let missing = |source| GitError::MissingObject {
-                    id: id.to_string(),
-                    context: format!("blob of {context}"),
-                    source,
-                };
-                let (size, _) = self
-                    .repo
-                    .odb()
-                    .and_then(|odb| odb.read_header(id))
-                    .map_err(missing)?;
-                if size as u64 > BIG_FILE_THRESHOLD {
-                    return Ok(Content::Big(size as u64));
-                }
-                self.repo.find_blob(id).map(Content::Blob).map_err(missing)
-            }
-            _ => Ok(Content::Absent),
-        }
+        commit: &git2::Commit<'_>,
+        id: &ObjectId,
+    ) -> Result<Vec<git2::Oid>, GitError> {
+        commit
+            .parent_ids()
+            .map(|parent| {
+                self.repo
+                    .find_commit(parent)
+                    .map(|c| c.tree_id())
+                    .map_err(|source| GitError::MissingObject {
+                        id: parent.to_string(),
+                        context: format!("parent of commit {id}"),
+                        source,
+                    })
+            })
+            .collect()
     }
 
-    /// Reads the blobs of one change and fills in its size, binary flag and line counts;
-    /// `context` names where the change comes from (`commit <id>`, `the index`) in errors.
+    /// The object database, naming the commit being read in the error.
+    pub(crate) fn odb(&self, id: &ObjectId) -> Result<git2::Odb<'_>, GitError> {
+        self.repo.odb().map_err(|source| GitError::Git2 {
+            context: format!("opening the object database to read commit {id}"),
+            source,
+        })
+    }
+
+    /// Reads the blobs of one change and fills in its size, binary flag, line counts and
+    /// bytes; `context` names where the change comes from (`commit <id>`, `the index`).
     pub(crate) fn fill_stats(
         &self,
         change: &mut RawChange,
@@ -457,64 +324,86 @@ impl Repo {
         diff: &mut Diff,
         context: &str,
     ) -> Result<(), GitError> {
-        let new = self.content(change.new_id, change.new_mode, context)?;
-        let old = if change.old_id == change.new_id
-            && change.old_mode.map(|m| m.is_gitlink()) == change.new_mode.map(|m| m.is_gitlink())
-        {
-            None
-        } else {
-            Some(self.content(change.old_id, change.old_mode, context)?)
-        };
-        change.new_size = match &new {
-            Content::Blob(blob) => Some(blob.size() as u64),
-            Content::Big(size) => Some(*size),
-            Content::Absent | Content::Gitlink(_) => None,
-        };
-        let is_big = |c: &Content<'_>| matches!(c, Content::Big(_));
-        let new_bytes = new.bytes();
-        let old_bytes = old.as_ref().map_or(new_bytes, Content::bytes);
-        change.binary = is_binary(new_bytes)
-            || is_binary(old_bytes)
-            || is_big(&new)
-            || old.as_ref().is_some_and(is_big);
-        change.lines = if change.binary {
-            None
-        } else if change.kind == ChangeKind::Renamed {
-            Some(LineStats::default())
-        } else if opts.line_stats {
-            Some(line_stats(old_bytes, new_bytes, diff))
-        } else {
-            None
-        };
-        Ok(())
+        fill_stats(&self.repo, change, opts, diff, context)
     }
 }
 
-/// The (id, mode) at `path` in `tree`, if any.
-fn entry_at(
-    repo: &git2::Repository,
-    tree: &git2::Tree<'_>,
-    path: &[u8],
-) -> Result<Option<(git2::Oid, u32)>, git2::Error> {
-    let mut parts = path.split(|&b| b == b'/').peekable();
-    let mut subtree: Option<git2::Tree<'_>> = None;
-    while let Some(part) = parts.next() {
-        let found = {
-            let current = subtree.as_ref().unwrap_or(tree);
-            match current.get_name_bytes(part) {
-                Some(entry) => (entry.id(), canon_mode(entry.filemode_raw())),
-                None => return Ok(None),
+/// One side's content, read from `repo`.
+fn content<'r>(
+    repo: &'r git2::Repository,
+    id: Option<git2::Oid>,
+    mode: Option<FileMode>,
+    context: &str,
+) -> Result<Content<'r>, GitError> {
+    match (id, mode) {
+        (Some(id), Some(mode)) if mode.is_gitlink() => Ok(Content::Gitlink(
+            format!("Subproject commit {id}\n").into_bytes(),
+        )),
+        (Some(id), Some(_)) => {
+            let missing = |source| GitError::MissingObject {
+                id: id.to_string(),
+                context: format!("blob of {context}"),
+                source,
+            };
+            let (size, _) = repo
+                .odb()
+                .and_then(|odb| odb.read_header(id))
+                .map_err(missing)?;
+            if size as u64 > BIG_FILE_THRESHOLD {
+                return Ok(Content::Big(size as u64));
             }
-        };
-        if parts.peek().is_none() {
-            return Ok(Some(found));
+            repo.find_blob(id).map(Content::Blob).map_err(missing)
         }
-        if !is_dir(found.1) {
-            return Ok(None);
-        }
-        subtree = Some(repo.find_tree(found.0)?);
+        _ => Ok(Content::Absent),
     }
-    Ok(None)
+}
+
+/// Reads the blobs of one change from `repo` and fills in its size, binary flag, line
+/// counts and bytes (CONTRACT.md, `bytes`): a Git LFS pointer counts as a binary file of
+/// the size it names; a change whose content is unchanged (an identical rename, a mode
+/// change) counts 0 bytes.
+pub(crate) fn fill_stats(
+    repo: &git2::Repository,
+    change: &mut RawChange,
+    opts: &DiffOptions,
+    diff: &mut Diff,
+    context: &str,
+) -> Result<(), GitError> {
+    let new = content(repo, change.new_id, change.new_mode, context)?;
+    let same_content = change.old_id == change.new_id
+        && change.old_mode.map(|m| m.is_gitlink()) == change.new_mode.map(|m| m.is_gitlink());
+    let old = if same_content {
+        None
+    } else {
+        Some(content(repo, change.old_id, change.old_mode, context)?)
+    };
+    let old_side = old.as_ref().unwrap_or(&new);
+    let new_lfs = new.lfs_size();
+    change.new_size = new_lfs.or(match &new {
+        Content::Blob(blob) => Some(blob.size() as u64),
+        Content::Big(size) => Some(*size),
+        Content::Absent | Content::Gitlink(_) => None,
+    });
+    let is_big = |c: &Content<'_>| matches!(c, Content::Big(_));
+    let (new_bytes, old_bytes) = (new.bytes(), old_side.bytes());
+    change.binary = is_binary(new_bytes)
+        || is_binary(old_bytes)
+        || is_big(&new)
+        || is_big(old_side)
+        || new_lfs.is_some()
+        || old_side.lfs_size().is_some();
+    let sizes = || old.as_ref().map_or(0, Content::counted_size) + new.counted_size();
+    (change.lines, change.bytes) = if change.binary {
+        (None, if same_content { 0 } else { sizes() })
+    } else if change.kind == ChangeKind::Renamed || same_content {
+        (Some(LineStats::default()), 0)
+    } else if opts.line_stats {
+        let (lines, bytes) = line_stats(old_bytes, new_bytes, diff);
+        (Some(lines), bytes)
+    } else {
+        (None, sizes())
+    };
+    Ok(())
 }
 
 /// Joins a deletion and an addition of the identical blob (same object type) into one
@@ -560,20 +449,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tree_order_sorts_a_directory_as_if_it_ended_in_slash() {
-        assert_eq!(
-            tree_order(b"a.txt", 0o100644, b"a", 0o040000),
-            Ordering::Less
-        );
-        assert_eq!(tree_order(b"a", 0o100644, b"a", 0o040000), Ordering::Less);
-        assert_eq!(
-            tree_order(b"a0", 0o100644, b"a", 0o040000),
-            Ordering::Greater
-        );
-        assert_eq!(tree_order(b"b", 0o100644, b"b", 0o100755), Ordering::Equal);
-    }
-
-    #[test]
     fn binary_means_a_nul_in_the_first_8000_bytes() {
         let mut data = vec![b'x'; 9000];
         data[7999] = 0;
@@ -590,27 +465,42 @@ mod tests {
         assert_eq!(count_lines(b"a\nb\n"), 2);
         let mut diff = Diff::default();
         let stats = line_stats(b"a\nb\n", b"a\nb", &mut diff);
-        assert_eq!(
-            stats,
-            LineStats {
-                added: 1,
-                deleted: 1
-            }
-        );
+        let one_each = LineStats {
+            added: 1,
+            deleted: 1,
+        };
+        // "b\n" out, "b" in.
+        assert_eq!(stats, (one_each, 3));
         let stats = line_stats(b"a\r\nb\n", b"a\nb\nc\n", &mut diff);
-        assert_eq!(
-            stats,
-            LineStats {
-                added: 2,
-                deleted: 1
-            }
-        );
+        let two_one = LineStats {
+            added: 2,
+            deleted: 1,
+        };
+        assert_eq!(stats, (two_one, 3 + 2 + 2));
     }
 
     #[test]
-    fn canonical_modes_are_644_or_755() {
-        assert_eq!(canon_mode(0o100664), 0o100644);
-        assert_eq!(canon_mode(0o100775), 0o100755);
-        assert_eq!(canon_mode(0o120000), 0o120000);
+    fn bytes_of_whole_sides_and_cr_only_files() {
+        let mut diff = Diff::default();
+        let added = LineStats {
+            added: 1,
+            deleted: 0,
+        };
+        // A CR-only file is one line to git, and every byte of it to a reviewer.
+        let cr_only = b"print(1)\rprint(2)\rprint(3)\r";
+        assert_eq!(
+            line_stats(b"", cr_only, &mut diff),
+            (added, cr_only.len() as u64)
+        );
+        assert_eq!(
+            line_stats(b"x\n", b"x\n", &mut diff),
+            (LineStats::default(), 0)
+        );
+        let stats = line_stats(b"keep\nold line\nkeep2\n", b"keep\nnew\nkeep2\n", &mut diff);
+        let one_each = LineStats {
+            added: 1,
+            deleted: 1,
+        };
+        assert_eq!(stats, (one_each, 9 + 4));
     }
 }

@@ -2,25 +2,34 @@
 //!
 //! [`Repo`] opens a repository (by discovery, or from git's environment inside a hook),
 //! resolves revision ranges with `git rev-list` semantics ([`Repo::resolve_range`]) and
-//! turns a commit into its facts ([`Repo::commit_facts`]) and its changed paths
-//! ([`Repo::changes`], computed by our own tree walk in [`diff`]). [`par_map_commits`] and
+//! turns a commit into its facts ([`Repo::commit_facts`]), what it is judged by
+//! ([`Repo::commit_changes`]: charged changes, a merge's paths to check, fsck's bad paths;
+//! a merge is charged against git's automatic merge of its parents, redone in memory) and
+//! its first-parent diff ([`Repo::changes`], what `stat` prints). Trees are read by our
+//! own parser and walk (`tree`), as git reads them. [`par_map_commits`] and
 //! [`par_for_each_commit`] spread per-commit work over threads, one `Repo` per worker.
 //! Nothing outside this module sees a `git2` type.
 
+mod changes;
 mod diff;
+mod fsck;
 mod index;
+mod lfs;
 mod local;
 mod log;
+mod merge;
 mod numstat;
 mod par;
 mod push;
 mod range;
 mod refs;
+mod tree;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
+pub use changes::{ChangeScope, RawCommitChanges};
 pub use diff::{DiffOptions, MergeDiff, RawChange};
 pub use local::Identities;
 pub use log::{PathEntry, Snapshot};
@@ -80,6 +89,44 @@ pub enum GitError {
         context: String,
         /// libgit2's error.
         source: git2::Error,
+    },
+    /// An object a tree entry names as a tree is something else.
+    #[error("object {id} ({context}) is not a tree")]
+    NotATree {
+        /// The object's id.
+        id: String,
+        /// Where it was needed, e.g. "tree 'src' of commit <id>".
+        context: String,
+    },
+    /// A tree that git itself cannot parse, in a commit that does not introduce it.
+    #[error("tree {id} (read for commit {commit}) cannot be parsed: {reason}")]
+    BadTree {
+        /// The tree's id.
+        id: String,
+        /// The commit being read.
+        commit: String,
+        /// git's reason.
+        reason: &'static str,
+    },
+    /// Trees nested deeper than git itself is willing to follow.
+    #[error("commit {commit}: trees nested deeper than {max} levels at '{path}'")]
+    TreeTooDeep {
+        /// The path where the limit was reached, decoded lossily.
+        path: String,
+        /// The commit being read.
+        commit: String,
+        /// The limit (git's `core.maxTreeDepth` default).
+        max: usize,
+    },
+    /// A tree entry git's fsck refuses (see `crate::model::BadPath`).
+    #[error("commit {commit}: bad path '{path}': {problem}")]
+    BadPath {
+        /// The commit that introduces it.
+        commit: ObjectId,
+        /// The path, decoded lossily.
+        path: String,
+        /// What is wrong.
+        problem: String,
     },
     /// A changed path is not valid UTF-8, so no path rule could judge it.
     #[error("commit {commit}: path is not valid UTF-8: {path_lossy}")]
@@ -152,6 +199,8 @@ pub struct Repo {
     repo: git2::Repository,
     location: RepoLocation,
     scratch: RefCell<diff::Scratch>,
+    /// The in-memory handle merges are redone in (`merge`), opened on first use.
+    merge: RefCell<Option<merge::MergeHandle>>,
 }
 
 /// Sets libgit2's process-wide options once: objects are not re-hashed on every read (git
@@ -171,6 +220,7 @@ impl Repo {
             repo,
             location,
             scratch: RefCell::new(diff::Scratch::default()),
+            merge: RefCell::new(None),
         }
     }
 

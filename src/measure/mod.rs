@@ -110,7 +110,11 @@ pub struct Size {
 pub fn from_judged(judged: &Judged, time: i64, size: Option<Size>) -> MeasuredCommit {
     let outcome = judged.primary();
     let attribution = &outcome.attribution;
-    let (owner, kind) = match (attribution.agent(), attribution.policy(), attribution.unowned) {
+    let (owner, kind) = match (
+        attribution.agent(),
+        attribution.policy(),
+        attribution.unowned,
+    ) {
         (Some(agent), _, _) => (agent.to_owned(), OwnerKind::Agent),
         // Neither an agent's nor signed by a person: judged as the agents' work.
         (None, Some(_), crate::check::Unowned::Unverified) => {
@@ -161,7 +165,9 @@ pub fn measure_commit(
     let judged = pipeline::judge(repo, engines, id, false)?;
     let time = repo.committer_time(id)?;
     let size = if !judged.primary().attribution.is_covered() {
-        let changes = repo.changes(id, &pipeline::check_diff_options())?;
+        let changes = repo
+            .commit_changes(id, crate::git::ChangeScope::Full)?
+            .files;
         Some(Size {
             lines: changes
                 .iter()

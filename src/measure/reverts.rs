@@ -24,9 +24,9 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use super::MeasuredCommit;
-use crate::git::{GitError, PathEntry, Repo, Snapshot};
+use crate::git::{PathEntry, Repo, Snapshot};
 use crate::model::ObjectId;
-use crate::{Error, Result, pipeline};
+use crate::{Result, pipeline};
 
 /// The sentence git writes into a revert's message.
 const SENTENCE: &str = "This reverts commit ";
@@ -153,11 +153,10 @@ pub fn reverted(undoers: &[Vec<usize>]) -> Vec<bool> {
 /// (no rule could read it, so nothing can be shown undone).
 pub fn charged_changes(repo: &Repo, id: &ObjectId) -> Result<Option<Changes>> {
     let facts = repo.commit_facts(id)?;
-    let charged = match pipeline::read_changes(repo, id) {
-        Ok(charged) => charged,
-        Err(Error::Git(GitError::NonUtf8Path { .. })) => return Ok(None),
-        Err(e) => return Err(e),
-    };
+    let charged = pipeline::read_changes(repo, id, crate::git::ChangeScope::Full)?;
+    if charged.bad_paths.iter().any(|b| b.non_utf8_only) {
+        return Ok(None);
+    }
     let paths: Vec<String> = charged
         .files
         .iter()

@@ -746,7 +746,7 @@ fn with_no_range_check_lints_what_the_upstream_does_not_have() {
 }
 
 #[test]
-fn a_path_that_is_not_utf8_fails_closed_naming_commit_and_path() {
+fn a_path_that_is_not_utf8_is_a_bad_path_in_a_checked_commit() {
     use std::os::unix::ffi::OsStrExt;
     let repo = setup("paths: {allow: ['src/**']}", "");
     let blob = {
@@ -778,13 +778,20 @@ fn a_path_that_is_not_utf8_fails_closed_naming_commit_and_path() {
     assert!(status.success());
     repo.git(&["commit", "-q", "-m", "Latin-1 name\n\nAgent: bot"]);
     let id = repo.rev("HEAD");
-    let out = repo.run(&["check", "--pusher", "dev", "main..topic"]);
-    assert_eq!(code(&out), 2, "{}", stdout(&out));
-    let err = stderr(&out);
-    assert_eq!(err.lines().count(), 1, "{err}");
+    // No rule can judge such a path faithfully: it is bad-path (a rejection), never
+    // decoded and passed.
+    let json = assert_rejected(&repo, &[], &["bad-path"]);
+    let v = &json["violations"][0];
+    assert_eq!(v["commit"], id.as_str());
     assert!(
-        err.contains(&id) && err.contains("not valid UTF-8"),
-        "{err}"
+        v["message"]
+            .as_str()
+            .expect("message")
+            .contains("not valid UTF-8"),
+        "{json:#}"
     );
-    assert!(err.contains("src/caf"), "{err}");
+    assert!(
+        v["path"].as_str().expect("path").starts_with("src/caf"),
+        "{json:#}"
+    );
 }

@@ -3,12 +3,15 @@
 
 mod attribution;
 mod brief;
+mod bytes;
 mod check;
 mod ci;
+mod fsck;
 mod holes;
 mod install;
 mod layers;
 mod local_hooks;
+mod merges;
 mod paths;
 mod pre_receive;
 mod report;

@@ -261,7 +261,6 @@ fn approve_paths_need_an_approver_and_humans_need_none() {
 const BYTES: &str = "limits: {commit: {lines: 1500, bytes: 4KiB}}";
 
 #[test]
-#[ignore = "needs FileChange.bytes from the git layer (the git facts branch)"]
 fn a_cr_only_file_is_caught_by_commit_bytes() {
     let repo = setup(BYTES);
     let cr_only: String = (0..400).map(|i| format!("print({i:>20})\r")).collect();
@@ -274,7 +273,6 @@ fn a_cr_only_file_is_caught_by_commit_bytes() {
 }
 
 #[test]
-#[ignore = "needs FileChange.bytes from the git layer (the git facts branch)"]
 fn a_file_with_one_nul_byte_is_caught_by_commit_bytes() {
     let repo = setup(BYTES);
     let mut text: Vec<u8> = (0..400)
