@@ -34,3 +34,4 @@ pub mod check;
 pub mod pipeline;
 pub mod report;
 pub mod rules_source;
+pub mod signature;

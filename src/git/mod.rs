@@ -14,6 +14,7 @@ mod numstat;
 mod par;
 mod range;
 mod refs;
+mod signature;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -24,6 +25,7 @@ pub use local::Identities;
 pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
 pub use refs::EXISTING_REFS;
+pub use signature::CommitSignature;
 
 use crate::model::{CommitFacts, Identity, ObjectId};
 
