@@ -25,6 +25,8 @@ pub struct Rules {
     pub default_policy: Option<PolicyId>,
     /// Task grants by ID.
     pub tasks: BTreeMap<String, Task>,
+    /// `signatures:`; `None` when the rules have no such section.
+    pub signatures: Option<super::SignatureRules>,
 }
 
 impl Rules {
@@ -67,6 +69,8 @@ pub struct Matcher {
     pub pusher: Vec<String>,
     /// Environment markers, for local hooks only.
     pub env: Vec<EnvMarker>,
+    /// Principal globs of a good commit signature (`match.signer`).
+    pub signer: super::PrincipalGlobs,
 }
 
 /// A trailer condition: key (case-insensitive) and a regex on the value.

@@ -171,6 +171,7 @@ pub fn matcher(name: &str) -> Option<Matcher> {
         author: p.author.iter().map(|s| re(s)).collect(),
         committer: p.committer.iter().map(|s| re(s)).collect(),
         pusher: Vec::new(),
+        signer: Default::default(),
         env: p
             .env
             .iter()
