@@ -111,8 +111,9 @@ pub struct SignatureCheck {
     /// for here (x509).
     pub format: Option<Format>,
     /// What `git verify-commit` prints after `Good "git" signature for` (SSH: the
-    /// principal as written on the line, or the certificate's principal), or the first user
-    /// ID's e-mail address (OpenPGP). `None` unless `good`.
+    /// principal as written on the line, or the certificate's principal), or the e-mail
+    /// address of the user ID gpg prints (OpenPGP: the key's primary user ID, which is its
+    /// first when it has one). `None` unless `good`.
     pub principal: Option<String>,
     /// Every principal the key is listed under (SSH), or every address of the key
     /// (OpenPGP), `principal` first: what `signer` and `humans` globs match. Empty unless

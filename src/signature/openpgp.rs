@@ -7,8 +7,8 @@
 //! key its issuer names. What gpg decides on top of the cryptography is decided here, at
 //! the time of the check as gpg does: a revoked key or subkey never verifies (`bad`), an
 //! expired key or an expired signature is `expired`, a signing subkey needs the signing
-//! flag and a valid back-signature. A key's principal is its first valid user ID's e-mail
-//! address.
+//! flag and a valid back-signature. A key's principal is the e-mail address of the user ID
+//! gpg prints: its primary one (see [`cert`]).
 
 use pgp::composed::{Deserializable, DetachedSignature, SignedPublicKey, SignedPublicSubKey};
 use pgp::packet::{PublicKey, PublicSubkey, Signature, SignatureType};
@@ -29,7 +29,8 @@ pub(crate) struct OpenPgpKeys {
 #[derive(Debug, Clone)]
 struct Cert {
     primary: PublicKey,
-    /// E-mail addresses of the user IDs with a valid, unrevoked self-signature, in order.
+    /// E-mail addresses of the user IDs with a valid, unrevoked self-signature: the
+    /// primary user ID's first, then the others in file order.
     emails: Vec<String>,
     /// A valid key revocation signature exists.
     revoked: bool,
@@ -53,7 +54,7 @@ struct Subkey {
 pub(crate) enum Outcome {
     /// A listed, valid key made it.
     Good {
-        /// The certificate's e-mail addresses, first user ID first.
+        /// The certificate's e-mail addresses, the primary user ID's first.
         emails: Vec<String>,
     },
     /// No key in the file made it.
@@ -275,7 +276,7 @@ fn cert(key: &SignedPublicKey) -> Result<Cert, String> {
     let created = |sig: &Signature| sig.created().map_or(0, |t| t.as_secs());
 
     // Each user ID's latest valid self-signature decides whether it counts.
-    let mut emails = Vec::new();
+    let mut users = Vec::new();
     let mut latest_self: Option<&Signature> = None;
     for user in &key.details.users {
         let valid = user
@@ -294,10 +295,21 @@ fn cert(key: &SignedPublicKey) -> Result<Cert, String> {
         if latest_self.is_none_or(|l| created(sig) > created(l)) {
             latest_self = Some(sig);
         }
-        if let Some(email) = email_of(user.id.id()) {
-            emails.push(email);
-        }
+        users.push((user.id.id(), sig.is_primary(), created(sig)));
     }
+    // gpg's primary user ID, the one it prints: among those whose self-signature flags
+    // them primary (else among all), the newest self-signature; on equal times the longer
+    // user ID, then the greater bytes (gpg's `cmp_user_ids`).
+    if let Some(i) = users
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (id, flagged, at))| (*flagged, *at, id.len(), *id))
+        .map(|(i, _)| i)
+    {
+        let first = users.remove(i);
+        users.insert(0, first);
+    }
+    let emails: Vec<String> = users.iter().filter_map(|(id, _, _)| email_of(id)).collect();
     if latest_self.is_none() {
         return Err(format!(
             "key {fpr} has no user ID with a valid self-signature"
