@@ -117,6 +117,7 @@ fn parse_line(raw: &[u8]) -> Result<Option<SignerLine>, String> {
         return Err("missing key after the options".to_owned());
     }
     let key = parse_key(key_text)?;
+    check_verifiable(&key)?;
     Ok(Some(SignerLine {
         line: 0,
         principals,
@@ -206,6 +207,31 @@ pub(crate) fn parse_key(text: &str) -> Result<KeyData, String> {
     let key = PublicKey::from_openssh(&format!("{kind} {data}"))
         .map_err(|e| format!("invalid {kind} key: {e}"))?;
     Ok(key.key_data().clone())
+}
+
+/// Refuses a signer key no signature of which could verify here, rather than letting its
+/// owner's commits quietly count as unsigned: DSA keys, and RSA keys outside the 2048 to
+/// 4096 bits the RSA implementation accepts.
+fn check_verifiable(key: &KeyData) -> Result<(), String> {
+    match key {
+        KeyData::Dsa(_) => {
+            Err("DSA keys cannot sign commits (OpenSSH dropped them); use ed25519".to_owned())
+        }
+        KeyData::Rsa(rsa) => {
+            let n = rsa.n.as_positive_bytes().unwrap_or_default();
+            let bits = n
+                .first()
+                .map_or(0, |&b| (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize));
+            if (2048..=4096).contains(&bits) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "an RSA key of {bits} bits: agentfence verifies RSA keys of 2048 to 4096 bits"
+                ))
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The options of a line.
