@@ -9,6 +9,7 @@ use crate::Result;
 use crate::check::{CommitOutcome, Engine};
 use crate::git::{DiffOptions, MergeDiff, Repo};
 use crate::model::{CommitChanges, CommitRecord, ObjectId};
+use crate::signature::{SignatureCheck, Signers};
 use crate::trailers::{self, Trailer};
 
 /// How the checks diff a commit: a merge is charged only for what differs from every
@@ -30,11 +31,15 @@ pub struct Judged {
     pub trailers: Vec<Trailer>,
     /// The engine's conclusion.
     pub outcome: CommitOutcome,
+    /// Its signature, verified (see [`check_signature`]).
+    pub signature: SignatureCheck,
 }
 
-/// Reads and judges one commit. With `always_diff`, the changes of an unchecked commit
-/// are read too (for `explain`).
+/// Reads and judges one commit. With `always_diff` (for `explain`), the changes of an
+/// unchecked commit are read too, and its signature verified even when the rules name no
+/// signature files.
 pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool) -> Result<Judged> {
+    let signature = check_signature(repo, engine, id, always_diff)?;
     let facts = repo.commit_facts(id)?;
     let trailers = trailers::parse(&facts.message);
     let attribution = engine.attribute(&facts, &trailers);
@@ -48,6 +53,32 @@ pub fn judge(repo: &Repo, engine: &Engine<'_>, id: &ObjectId, always_diff: bool)
         record: CommitRecord { facts, changes },
         trailers,
         outcome,
+        signature,
+    })
+}
+
+/// A commit's signature, verified with the files the rules name, at the engine's
+/// [`Engine::signature_time`]. When the rules name no signature file no key is listed, so no
+/// signature could be `good`: the signature is then not read at all and the status is
+/// `none`, unless `always` asks for the real status (`unknown-key` or `bad` for a signed
+/// commit), as `explain` does.
+pub fn check_signature(
+    repo: &Repo,
+    engine: &Engine<'_>,
+    id: &ObjectId,
+    always: bool,
+) -> Result<SignatureCheck> {
+    let no_files = Signers::default();
+    let signers = match &engine.rules().signatures {
+        Some(rules) if rules.files().next().is_some() => rules
+            .signers()
+            .ok_or_else(|| crate::signature::SignersError::not_loaded(rules.files()))?,
+        _ if always => &no_files,
+        _ => return Ok(SignatureCheck::none()),
+    };
+    Ok(match repo.commit_signature(id)? {
+        Some(signed) => signers.verify(&signed.signature, &signed.payload, engine.signature_time()),
+        None => SignatureCheck::none(),
     })
 }
 

@@ -108,9 +108,13 @@ pub fn load(
         if let Some((revision, commit)) = trusted_commit(repo, trusted)?
             && let Some(bytes) = repo.read_file_at(&commit, RULES_FILE_PATH, MAX_RULES_SIZE)?
         {
-            let origin = RulesOrigin::Committed { revision, commit };
+            let origin = RulesOrigin::Committed {
+                revision,
+                commit: commit.clone(),
+            };
             let label = origin.to_string();
-            let rules = rules::load_bytes(bytes, &label)?;
+            let mut rules = rules::load_bytes(bytes, &label)?;
+            rules.load_signature_files(|path| committed_signers_file(repo, &commit, path))?;
             return Ok(RulesInForce { rules, origin });
         }
     }
@@ -121,8 +125,24 @@ pub fn load(
 }
 
 fn from_file(path: &Path, origin: RulesOrigin) -> Result<RulesInForce> {
-    let rules = rules::load_file(path)?;
+    let mut rules = rules::load_file(path)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    rules.load_signature_files(rules::disk_reader(dir))?;
     Ok(RulesInForce { rules, origin })
+}
+
+/// A signatures file named by rules committed at `commit`: a relative path from the same
+/// commit, an absolute one from disk.
+fn committed_signers_file(
+    repo: &Repo,
+    commit: &ObjectId,
+    path: &str,
+) -> std::io::Result<Option<Vec<u8>>> {
+    if Path::new(path).is_absolute() {
+        return rules::read_capped(Path::new(path));
+    }
+    repo.read_file_at(commit, path, crate::signature::MAX_SIGNERS_FILE_SIZE)
+        .map_err(std::io::Error::other)
 }
 
 /// The trusted revision's name and commit; `None` when it does not exist yet (an empty

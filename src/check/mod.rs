@@ -33,6 +33,7 @@ pub struct Engine<'r> {
     actor: Actor,
     now: OffsetDateTime,
     audit: bool,
+    signature_windows_at_now: bool,
 }
 
 /// Who owns a commit, under which policy (before its changes are read).
@@ -100,6 +101,23 @@ impl<'r> Engine<'r> {
             actor,
             now,
             audit,
+            signature_windows_at_now: true,
+        }
+    }
+
+    /// Judges SSH signers' validity windows at the commit's committer time only, as
+    /// `git verify-commit` does (`explain`, `report`), instead of also at the time of the
+    /// check as the gates do (the default).
+    pub fn signature_windows_as_git(mut self) -> Self {
+        self.signature_windows_at_now = false;
+        self
+    }
+
+    /// When commit signatures are judged.
+    pub fn signature_time(&self) -> crate::signature::VerifyTime {
+        crate::signature::VerifyTime {
+            now: self.now.unix_timestamp(),
+            ssh_windows_at_now: self.signature_windows_at_now,
         }
     }
 

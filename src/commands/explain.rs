@@ -17,6 +17,7 @@ use crate::model::{FileChange, LineStats, ObjectId};
 use crate::pipeline::{self, Judged};
 use crate::report::{Format, JsonViolation};
 use crate::rules_source::{self, RulesInForce, RulesRequest, Trusted};
+use crate::signature::{self, SignatureCheck};
 
 /// Options of `agentfence explain`.
 #[derive(Debug, Clone)]
@@ -60,7 +61,8 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
         pusher: opts.pusher.clone(),
         ..Actor::default()
     };
-    let engine = Engine::new(&in_force.rules, actor, OffsetDateTime::now_utc(), false);
+    let engine = Engine::new(&in_force.rules, actor, OffsetDateTime::now_utc(), false)
+        .signature_windows_as_git();
     let judged = commits
         .iter()
         .map(|id| pipeline::judge(&repo, &engine, id, true))
@@ -87,6 +89,43 @@ struct JsonCommit<'a> {
     task: Option<&'a str>,
     files: Vec<JsonFile<'a>>,
     violations: Vec<JsonViolation<'a>>,
+    signature: JsonSignature<'a>,
+}
+
+/// A commit's signature, as CONTRACT.md's `explain` shows it.
+#[derive(Serialize)]
+struct JsonSignature<'a> {
+    status: &'static str,
+    format: Option<&'static str>,
+    principal: Option<&'a str>,
+}
+
+impl<'a> From<&'a SignatureCheck> for JsonSignature<'a> {
+    fn from(c: &'a SignatureCheck) -> Self {
+        JsonSignature {
+            status: c.status.as_str(),
+            format: c.format.map(signature::Format::as_str),
+            principal: c.principal.as_deref(),
+        }
+    }
+}
+
+/// The signature line of the text explanation: status, format, principal or why not.
+fn signature_text(c: &SignatureCheck) -> String {
+    let mut s = c.status.as_str().to_owned();
+    if let Some(format) = c.format {
+        s.push_str(&format!(" ({})", format.as_str()));
+    }
+    if let Some(p) = &c.principal {
+        s.push_str(&format!(", signed by {p}"));
+    }
+    if c.presence {
+        s.push_str(", security key touched");
+    }
+    if let Some(why) = &c.detail {
+        s.push_str(&format!(": {why}"));
+    }
+    s
 }
 
 #[derive(Serialize)]
@@ -146,6 +185,7 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 .iter()
                 .map(JsonViolation::from)
                 .collect(),
+            signature: JsonSignature::from(&j.signature),
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &JsonExplain { commits })
@@ -178,6 +218,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             (Some(agent), None) => format!("agent {agent}"),
             _ => "no agent".to_owned(),
         };
+        writeln!(out, "  signature  {}", signature_text(&j.signature))?;
         writeln!(out, "  owner      {owner}")?;
         match policy_name(in_force, j) {
             Some(policy) => writeln!(out, "  policy     {policy}")?,

@@ -9,6 +9,8 @@ mod install;
 mod local_hooks;
 mod pre_receive;
 mod rules;
+mod signatures;
+mod signing;
 mod stat;
 mod support;
 mod trailers;
