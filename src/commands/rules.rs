@@ -6,11 +6,13 @@ use std::path::Path;
 use crate::Result;
 use crate::rules;
 
-/// Validates the rules file at `path` and writes a one-line summary to `out`, e.g.
+/// Validates the rules file at `path`, and the signatures files it names (read beside
+/// it), and writes a one-line summary to `out`, e.g.
 /// `rules.yaml: valid (3 agents, 2 policies, 4 tasks)`. An invalid file is an
 /// [`Error::Rules`](crate::Error::Rules) listing every problem, one per line.
 pub fn check(path: &Path, out: &mut dyn Write) -> Result<()> {
-    let loaded = rules::load_file(path)?;
+    let mut loaded = rules::load_file(path)?;
+    loaded.load_signature_files(rules::disk_reader(path.parent().unwrap_or(Path::new(""))))?;
     writeln!(
         out,
         "{}: valid ({}, {}, {})",

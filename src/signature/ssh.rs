@@ -54,8 +54,13 @@ pub(crate) fn verify(
     };
     let crypto = sig.verify(payload);
     let fingerprint = sig.key().fingerprint(HashAlg::Sha256);
-    let listed = allowed.and_then(|a| a.lines.iter().find_map(|l| line_principals(l, &sig, times)));
-    let Some(candidates) = listed else {
+    let listed = allowed.and_then(|a| {
+        a.lines
+            .iter()
+            .find_map(|l| line_principals(l, &sig, times))
+            .map(|candidates| (a, candidates))
+    });
+    let Some((allowed, candidates)) = listed else {
         return match crypto {
             Ok(()) => Outcome::UnknownKey(match allowed {
                 Some(_) => format!(
@@ -76,7 +81,6 @@ pub(crate) fn verify(
             return Outcome::Bad(format!("key {fingerprint} is revoked"));
         }
     }
-    let allowed = allowed.expect("candidates come from the allowed signers");
     let Some(principal) = candidates
         .into_iter()
         .find(|p| principal_verifies(allowed, p, &sig, times))

@@ -411,6 +411,20 @@ fn broken_signers_files_fail_closed_with_one_line_each() {
         "{err}"
     );
 
+    // `rules check` validates the named files too, read beside the rules file.
+    let dir = Keys::new();
+    dir.write("signers", "alice@example.com\n");
+    let rules = dir.rules("version: 1\nsignatures: {allowed_signers: signers}\n");
+    let out = repo.run(&["rules", "check", rules.to_str().expect("utf-8")]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "agentfence: signers:1: missing key: the line has only a principals field"
+    );
+    dir.write("signers", format!("alice@example.com {}\n", alice.line()));
+    let out = repo.run(&["rules", "check", rules.to_str().expect("utf-8")]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
     // A named file that does not exist.
     let dir = Keys::new();
     let rules =
