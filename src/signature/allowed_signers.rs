@@ -307,9 +307,16 @@ fn parse_options(text: &str) -> Result<Options, String> {
             rest = after;
         } else {
             let name = rest.split([',', '=']).next().unwrap_or(rest);
+            // A lone word where options or a key type may stand is likelier a key type.
+            let what = if name == text {
+                "unknown key type or option"
+            } else {
+                "unknown option"
+            };
             return Err(format!(
-                "bad options: unknown option {name:?} (known: cert-authority, namespaces, \
-                 valid-after, valid-before, no-touch-required, verify-required)"
+                "bad options: {what} {name:?} (key types: ssh-ed25519, ecdsa-sha2-nistp256, \
+                 ...; options: cert-authority, namespaces, valid-after, valid-before, \
+                 no-touch-required, verify-required)"
             ));
         }
         match rest.strip_prefix(',') {
@@ -507,10 +514,17 @@ mod tests {
             ),
             (&format!("a@x cert-authority, {ED}"), "unexpected end"),
             (&format!("a@x cert-authorityX {ED}"), "unexpected"),
-            (&format!("a@x restrict {ED}"), "unknown option \"restrict\""),
+            (
+                &format!("a@x restrict,cert-authority {ED}"),
+                "unknown option \"restrict\"",
+            ),
+            (
+                &format!("a@x restrict {ED}"),
+                "unknown key type or option \"restrict\"",
+            ),
             ("a@x ssh-ed25519", "invalid key"),
             ("a@x ssh-ed25519 AAAAnotbase64!", "invalid ssh-ed25519 key"),
-            ("a@x ssh-foo AAAA", "unknown option"),
+            ("a@x ssh-foo AAAA", "unknown key type or option \"ssh-foo\""),
             (&format!("a@x,,b@x {ED}"), "empty entry"),
             (&format!("!a@x {ED}"), "only negated"),
             (

@@ -509,3 +509,44 @@ fn committed_signers_files_come_from_the_rules_revision() {
         stderr(&out)
     );
 }
+
+#[test]
+fn check_loads_the_base_revisions_signers_and_fails_closed_on_a_broken_one() {
+    let keys = Keys::new();
+    let alice = keys.ssh("alice", "ed25519");
+    let repo = TestRepo::new();
+    repo.write(
+        ".agentfence.yaml",
+        "version: 1\ndefault_policy: humans\npolicies: {humans: {}}\n\
+         signatures: {allowed_signers: .agentfence/allowed_signers, humans: ['*@example.com']}\n",
+    );
+    repo.write(
+        ".agentfence/allowed_signers",
+        format!("alice@example.com {}\n", alice.line()),
+    );
+    let base = repo.commit("rules and signers");
+    let none: &[String] = &[];
+    repo.write("src/lib.rs", "pub fn f() {}\n");
+    repo.git(&["add", "-A"]);
+    let tip = repo.commit_ssh_signed(&alice.private, "a signed change", none);
+    let out = repo.run(&["check", &format!("{base}..{tip}")]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+
+    // The same range with a base whose signers file is broken: exit 2, the file named,
+    // though the commit is signed by a listed key in the file it replaces.
+    repo.write(
+        ".agentfence/allowed_signers",
+        "alice@example.com not-a-key-type AAAA\n",
+    );
+    let broken = repo.commit("break the signers");
+    let unsigned = repo.commit("an unsigned change");
+    let out = repo.run(&["check", &format!("{broken}..{unsigned}")]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            ".agentfence/allowed_signers:1: bad options: unknown key type or option \"not-a-key-type\""
+        ),
+        "{}",
+        stderr(&out)
+    );
+}
