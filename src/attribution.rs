@@ -19,6 +19,7 @@ use std::fmt;
 
 use crate::model::CommitFacts;
 use crate::rules::{Agent, EnvMarker, Matcher, Rules};
+use crate::signature::SignatureCheck;
 use crate::trailers::Trailer;
 
 /// What is known about who is acting, beyond the commit itself.
@@ -100,7 +101,7 @@ pub fn owners<'r>(
     trailers: &[Trailer],
     actor: &Actor,
     new: bool,
-    signer_principals: &[String],
+    signature: &SignatureCheck,
 ) -> Vec<Ownership<'r>> {
     let mut found: Vec<Ownership<'r>> = Vec::new();
     let mut add = |o: Ownership<'r>| {
@@ -112,7 +113,14 @@ pub fn owners<'r>(
         add(acting);
     }
     if let Some(o) = rules.agents.iter().find_map(|agent| {
-        signer_marker(&agent.matcher, signer_principals).map(|marker| Ownership { agent, marker })
+        agent
+            .matcher
+            .signer
+            .matching_principal(signature)
+            .map(|p| Ownership {
+                agent,
+                marker: Marker::Signer(p.to_owned()),
+            })
     }) {
         add(o);
     }
@@ -201,15 +209,6 @@ fn env_marker(agent: &Agent, actor: &Actor) -> Option<Marker> {
         .iter()
         .find(|m| env_holds(m, &actor.env))
         .map(|m| Marker::Env(m.var.clone()))
-}
-
-/// The first of `principals` (of a good signature) that one of the matcher's `signer`
-/// patterns matches.
-fn signer_marker(matcher: &Matcher, principals: &[String]) -> Option<Marker> {
-    principals
-        .iter()
-        .find(|p| matcher.signer.iter().any(|pattern| pattern.is_match(p)))
-        .map(|p| Marker::Signer(p.clone()))
 }
 
 fn env_holds(marker: &EnvMarker, env: &[(String, String)]) -> bool {

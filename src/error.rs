@@ -8,6 +8,9 @@ pub enum Error {
     /// The rules could not be read or are invalid.
     #[error(transparent)]
     Rules(#[from] crate::rules::RulesError),
+    /// A signatures file the rules name could not be read or is malformed.
+    #[error(transparent)]
+    Signers(#[from] crate::signature::SignersError),
     /// The repository could not be read.
     #[error(transparent)]
     Git(#[from] crate::git::GitError),

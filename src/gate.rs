@@ -22,6 +22,7 @@ use crate::input::InputError;
 use crate::model::{ObjectId, RefUpdate};
 use crate::pipeline;
 use crate::report::{Format, RenderOptions};
+use crate::rules::GlobList;
 use crate::rules_source::Layers;
 use crate::violation::Layer;
 
@@ -48,14 +49,23 @@ impl<'a> Gate<'a> {
         audit: bool,
         threads: usize,
     ) -> Self {
+        // The files any layer names are denied to the agents of every layer.
+        let named: Vec<&str> = layers
+            .each()
+            .into_iter()
+            .filter_map(|(_, in_force)| in_force.rules.signatures.as_ref())
+            .flat_map(|s| s.repo_paths())
+            .collect();
+        let protected = (!named.is_empty()).then(|| {
+            GlobList::literal_paths(&named).expect("escaped literal paths always compile")
+        });
         let engines = layers
             .each()
             .into_iter()
             .map(|(layer, in_force)| {
-                (
-                    layer,
-                    Engine::new(&in_force.rules, actor.clone(), now, audit),
-                )
+                let engine = Engine::new(&in_force.rules, actor.clone(), now, audit)
+                    .protecting(protected.clone());
+                (layer, engine)
             })
             .collect();
         Gate {

@@ -38,3 +38,4 @@ pub mod measure;
 pub mod pipeline;
 pub mod report;
 pub mod rules_source;
+pub mod signature;

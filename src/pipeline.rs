@@ -9,6 +9,8 @@
 use crate::Result;
 use std::collections::HashMap;
 
+use crate::signature::{SignatureCheck, Signers};
+
 use crate::check::{Attribution, CommitOutcome, Engine};
 use crate::git::{ChangeScope, Repo};
 use crate::model::{BadPath, CommitChanges, CommitRecord, ObjectId};
@@ -24,6 +26,9 @@ pub struct Judged {
     /// Each engine's conclusion, in the order the engines were given (one per rules
     /// layer: the baseline's first when there is one, the repository's last).
     pub outcomes: Vec<CommitOutcome>,
+    /// Its signature as each engine's rules verify it (their signers files), in the same
+    /// order.
+    pub signatures: Vec<SignatureCheck>,
 }
 
 impl Judged {
@@ -31,6 +36,13 @@ impl Judged {
     /// reports.
     pub fn primary(&self) -> &CommitOutcome {
         self.outcomes
+            .last()
+            .expect("a commit is judged by at least one engine")
+    }
+
+    /// The signature as the repository layer's rules verify it.
+    pub fn signature(&self) -> &SignatureCheck {
+        self.signatures
             .last()
             .expect("a commit is judged by at least one engine")
     }
@@ -44,11 +56,16 @@ pub fn judge(
     id: &ObjectId,
     always_diff: bool,
 ) -> Result<Judged> {
+    let signatures = engines
+        .iter()
+        .map(|engine| check_signature(repo, engine, id, always_diff))
+        .collect::<Result<Vec<_>>>()?;
     let facts = repo.commit_facts(id)?;
     let trailers = trailers::parse(&facts.message);
     let attributions: Vec<Attribution> = engines
         .iter()
-        .map(|engine| engine.attribute(&facts, &trailers, true))
+        .zip(&signatures)
+        .map(|(engine, signature)| engine.attribute(&facts, &trailers, true, signature))
         .collect();
     let scope = if always_diff || attributions.iter().any(Attribution::is_covered) {
         ChangeScope::Full
@@ -65,6 +82,32 @@ pub fn judge(
         record: CommitRecord { facts, changes },
         trailers,
         outcomes,
+        signatures,
+    })
+}
+
+/// A commit's signature, verified with the files the rules name, at the engine's
+/// [`Engine::signature_time`]. When the rules name no signature file no key is listed, so no
+/// signature could be `good`: the signature is then not read at all and the status is
+/// `none`, unless `always` asks for the real status (`unknown-key` or `bad` for a signed
+/// commit), as `explain` does.
+pub fn check_signature(
+    repo: &Repo,
+    engine: &Engine<'_>,
+    id: &ObjectId,
+    always: bool,
+) -> Result<SignatureCheck> {
+    let no_files = Signers::default();
+    let signers = match &engine.rules().signatures {
+        Some(rules) if rules.files().next().is_some() => rules
+            .signers()
+            .ok_or_else(|| crate::signature::SignersError::not_loaded(rules.files()))?,
+        _ if always => &no_files,
+        _ => return Ok(SignatureCheck::none()),
+    };
+    Ok(match repo.commit_signature(id)? {
+        Some(signed) => signers.verify(&signed.signature, &signed.payload, engine.signature_time()),
+        None => SignatureCheck::none(),
     })
 }
 
@@ -121,10 +164,13 @@ pub fn attribute_all(
     let attributed = crate::git::par_map_commits(&repo.location(), ids, threads, |repo, id| {
         let facts = repo.commit_facts(id)?;
         let trailers = trailers::parse(&facts.message);
-        let each: Vec<Attribution> = engines
+        let each = engines
             .iter()
-            .map(|engine| engine.attribute(&facts, &trailers, false))
-            .collect();
+            .map(|engine| {
+                let signature = check_signature(repo, engine, id, false)?;
+                Ok(engine.attribute(&facts, &trailers, false, &signature))
+            })
+            .collect::<Result<Vec<Attribution>>>()?;
         Ok::<_, crate::Error>((id.clone(), each))
     })?;
     let mut maps: Vec<HashMap<ObjectId, Attribution>> = vec![HashMap::new(); engines.len()];

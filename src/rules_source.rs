@@ -205,8 +205,10 @@ pub fn load_committed(repo: &Repo, trusted: Option<(String, ObjectId)>) -> Resul
     {
         // Errors name the revision as well as the commit, so the fix is easy to find.
         let label = format!("{RULES_FILE_PATH} at {revision} ({})", commit.short());
+        let mut rules = rules::load_bytes(bytes, &label)?;
+        // Its signers files come from the same commit, never from the commits checked.
+        rules.load_signature_files(|path| committed_signers_file(repo, &commit, path))?;
         let origin = RulesOrigin::Committed { revision, commit };
-        let rules = rules::load_bytes(bytes, &label)?;
         return Ok(RulesInForce { rules, origin });
     }
     Ok(embedded())
@@ -255,8 +257,24 @@ pub fn default_branch_tip(repo: &Repo) -> Result<Option<(String, ObjectId)>> {
 }
 
 fn from_file(path: &Path, origin: RulesOrigin) -> Result<RulesInForce> {
-    let rules = rules::load_file(path)?;
+    let mut rules = rules::load_file(path)?;
+    let dir = path.parent().unwrap_or(Path::new(""));
+    rules.load_signature_files(rules::disk_reader(dir))?;
     Ok(RulesInForce { rules, origin })
+}
+
+/// A signatures file named by rules committed at `commit`: a relative path from the same
+/// commit, an absolute one from disk.
+fn committed_signers_file(
+    repo: &Repo,
+    commit: &ObjectId,
+    path: &str,
+) -> std::io::Result<Option<Vec<u8>>> {
+    if Path::new(path).is_absolute() {
+        return rules::read_capped(Path::new(path));
+    }
+    repo.read_file_at(commit, path, crate::signature::MAX_SIGNERS_FILE_SIZE)
+        .map_err(std::io::Error::other)
 }
 
 /// The trusted revision's name and commit; `None` when it does not exist yet (an empty

@@ -23,13 +23,14 @@ use time::OffsetDateTime;
 
 use crate::attribution::{self, Actor, Marker};
 use crate::model::{CommitChanges, CommitFacts, FileChange, ObjectId, RefUpdate};
-use crate::rules::{Enforcement, Policy, PolicyId, Rules};
+use crate::rules::{Enforcement, GlobList, Policy, PolicyId, Rules};
 
 /// A policy bound to a ref update: the policy, the agent it binds for, and whether it is an
 /// agent policy.
 type Binding = (PolicyId, Option<String>, bool);
+use crate::signature::SignatureCheck;
 use crate::trailers::Trailer;
-use crate::violation::{Severity, Violation};
+use crate::violation::{RuleId, Severity, Violation};
 
 /// The engine: rules, the actor, the time of the check and the audit switch.
 #[derive(Debug)]
@@ -38,6 +39,8 @@ pub struct Engine<'r> {
     actor: Actor,
     now: OffsetDateTime,
     audit: bool,
+    signature_windows_at_now: bool,
+    protected: Option<GlobList>,
 }
 
 /// One agent owning a commit, with the policy it answers to.
@@ -73,6 +76,9 @@ pub struct Attribution {
     pub unowned: Unowned,
     /// When `owners` is empty: the policy it is judged by; `None` means unchecked.
     pub fallback: Option<PolicyId>,
+    /// True when it carries a good signature by a key the signers files list
+    /// (`forbid: [unsigned]`).
+    pub signed: bool,
 }
 
 /// One policy a commit must pass, and for whom.
@@ -219,6 +225,31 @@ impl<'r> Engine<'r> {
             actor,
             now,
             audit,
+            signature_windows_at_now: true,
+            protected: None,
+        }
+    }
+
+    /// Denies these repository paths (the signers files every rules layer names) to every
+    /// agent policy, like the rules file.
+    pub fn protecting(mut self, protected: Option<GlobList>) -> Self {
+        self.protected = protected;
+        self
+    }
+
+    /// Judges SSH signers' validity windows at the commit's committer time only, as
+    /// `git verify-commit` does (`explain`, `report`), instead of also at the time of the
+    /// check as the gates do (the default).
+    pub fn signature_windows_as_git(mut self) -> Self {
+        self.signature_windows_at_now = false;
+        self
+    }
+
+    /// When commit signatures are judged.
+    pub fn signature_time(&self) -> crate::signature::VerifyTime {
+        crate::signature::VerifyTime {
+            now: self.now.unix_timestamp(),
+            ssh_windows_at_now: self.signature_windows_at_now,
         }
     }
 
@@ -227,11 +258,21 @@ impl<'r> Engine<'r> {
         self.rules
     }
 
-    /// Who owns this commit and which policies apply. `new`: the commit enters the
-    /// repository with this push (only then does the acting pusher own it).
-    pub fn attribute(&self, facts: &CommitFacts, trailers: &[Trailer], new: bool) -> Attribution {
+    /// Who owns this commit and which policies apply (CONTRACT.md's ownership order):
+    /// its agents (pusher, signer, markers); else a human's when a `signatures.humans`
+    /// principal signed it; else `signatures.unverified_policy` when set; else
+    /// `default_policy`. `new`: the commit enters the repository with this push (only then
+    /// does the acting pusher own it). `signature` is its signature as these rules' signers
+    /// files verify it.
+    pub fn attribute(
+        &self,
+        facts: &CommitFacts,
+        trailers: &[Trailer],
+        new: bool,
+        signature: &SignatureCheck,
+    ) -> Attribution {
         let owners: Vec<Owner> =
-            attribution::owners(self.rules, facts, trailers, &self.actor, new, &[])
+            attribution::owners(self.rules, facts, trailers, &self.actor, new, signature)
                 .into_iter()
                 .map(|o| Owner {
                     agent: o.agent.name.clone(),
@@ -239,10 +280,22 @@ impl<'r> Engine<'r> {
                     policy: o.agent.policy,
                 })
                 .collect();
+        let signatures = self.rules.signatures.as_ref();
+        let (unowned, fallback) = if signatures
+            .and_then(|s| s.human_principal(signature))
+            .is_some()
+        {
+            (Unowned::HumanSigned, self.rules.default_policy)
+        } else if let Some(policy) = signatures.and_then(|s| s.unverified_policy) {
+            (Unowned::Unverified, Some(policy))
+        } else {
+            (Unowned::Default, self.rules.default_policy)
+        };
         Attribution {
             owners,
-            unowned: Unowned::Default,
-            fallback: self.rules.default_policy,
+            unowned,
+            fallback,
+            signed: signature.is_good(),
         }
     }
 
@@ -302,6 +355,7 @@ impl<'r> Engine<'r> {
                     &pushers,
                     self.actor.pusher_is_agent,
                 ),
+                protected: self.protected.as_ref(),
             };
             found.extend(paths::check(&path_rules, files));
             found.extend(paths::check_also_checked(
@@ -310,6 +364,15 @@ impl<'r> Engine<'r> {
                 files,
             ));
             found.extend(forbid::check(policy, facts, files));
+            if policy.forbid.unsigned && !outcome.attribution.signed {
+                found.push(Violation::new(
+                    RuleId::Unsigned,
+                    format!(
+                        "the commit carries no good signature by a key the signers files list; policy {} forbids unsigned commits",
+                        policy.name
+                    ),
+                ));
+            }
             found.extend(limits::check_commit(&policy.limits, files));
             need_paths |= policy.limits.push.files.is_some();
             let task = judged.task;

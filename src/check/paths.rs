@@ -33,6 +33,9 @@ pub struct PathRules<'a> {
     /// True when the push's pusher may land `approve` paths of this policy (see
     /// [`approved_by`]); always false in a local hook or a `check` without an approver.
     pub approved: bool,
+    /// The repository files any rules layer names (its `signatures` files): denied to every
+    /// agent like the rules file. `None` when no layer names one.
+    pub protected: Option<&'a GlobList>,
 }
 
 /// Every path violation of one commit's changes.
@@ -82,6 +85,15 @@ pub fn check_path(rules: &PathRules<'_>, path: &str) -> Option<Violation> {
         return Some(Violation::new(
             RuleId::PathDenied,
             format!("{path} is the rules file ({RULES_FILE_PATH}); no agent may change it"),
+        ));
+    }
+    if rules.is_agent
+        && let Some(protected) = rules.protected
+        && protected.is_match(path)
+    {
+        return Some(Violation::new(
+            RuleId::PathDenied,
+            format!("{path} is a file the rules name (who may sign); no agent may change it"),
         ));
     }
     if let Some(pattern) = policy.paths.deny.first_match(path) {

@@ -6,6 +6,7 @@ use time::{Duration, OffsetDateTime};
 use super::*;
 use crate::model::{ChangeKind, FileMode, Identity, LineStats};
 use crate::rules::load_str;
+use crate::signature::SignatureCheck;
 use crate::trailers::Trailer;
 use crate::violation::RuleId;
 
@@ -102,7 +103,7 @@ fn judge_at(
 ) -> Vec<RuleId> {
     let engine = Engine::new(rules, Actor::default(), now, false);
     let facts = facts(parents);
-    let attribution = engine.attribute(&facts, trailers, true);
+    let attribution = engine.attribute(&facts, trailers, true, &SignatureCheck::none());
     engine
         .check_commit(&facts, trailers, attribution, &files(changes))
         .violations
@@ -311,19 +312,19 @@ fn push_limits_are_per_agent_and_refs_bind_pusher_and_owners() {
     let one = engine.check_commit(
         &f1,
         &t,
-        engine.attribute(&f1, &t, true),
+        engine.attribute(&f1, &t, true, &SignatureCheck::none()),
         &files(&[added("a", 1)]),
     );
     let two = engine.check_commit(
         &f2,
         &t,
-        engine.attribute(&f2, &t, true),
+        engine.attribute(&f2, &t, true, &SignatureCheck::none()),
         &files(&[added("b", 1)]),
     );
     let human = engine.check_commit(
         &f3,
         &[],
-        engine.attribute(&f3, &[], true),
+        engine.attribute(&f3, &[], true, &SignatureCheck::none()),
         &files(&[added("c", 1)]),
     );
     let outcomes = [one, two, human];
@@ -370,7 +371,7 @@ fn audit_and_warn_make_every_violation_a_warning() {
     let out = engine.check_commit(
         &f,
         &t,
-        engine.attribute(&f, &t, true),
+        engine.attribute(&f, &t, true, &SignatureCheck::none()),
         &files(&[added("x", 1)]),
     );
     assert_eq!(out.violations[0].severity, Severity::Warning);
@@ -379,7 +380,7 @@ fn audit_and_warn_make_every_violation_a_warning() {
     let out = engine.check_commit(
         &f,
         &t,
-        engine.attribute(&f, &t, true),
+        engine.attribute(&f, &t, true, &SignatureCheck::none()),
         &files(&[added("x", 1)]),
     );
     assert_eq!(out.violations[0].severity, Severity::Warning);

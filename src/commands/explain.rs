@@ -18,6 +18,7 @@ use crate::model::{FileChange, LineStats, ObjectId};
 use crate::pipeline::{self, Judged};
 use crate::report::{Format, JsonViolation};
 use crate::rules_source::{self, RulesInForce, RulesRequest, Trusted};
+use crate::signature::{self, SignatureCheck};
 
 /// Options of `agentfence explain`.
 #[derive(Debug, Clone)]
@@ -62,7 +63,14 @@ pub fn run(opts: &ExplainOptions, out: &mut dyn Write) -> Result<Outcome> {
         pushers: opts.pushers.clone(),
         ..Actor::default()
     };
-    let gate = Gate::new(&repo, &layers, &actor, OffsetDateTime::now_utc(), false, 1);
+    let mut gate = Gate::new(&repo, &layers, &actor, OffsetDateTime::now_utc(), false, 1);
+    // explain verifies signatures exactly as git verify-commit does (validity windows at
+    // the committer time only).
+    gate.engines = gate
+        .engines
+        .into_iter()
+        .map(|(layer, engine)| (layer, engine.signature_windows_as_git()))
+        .collect();
     let engines: Vec<&Engine<'_>> = gate.engines.iter().map(|(_, e)| e).collect();
     let mut judged = commits
         .iter()
@@ -97,6 +105,43 @@ struct JsonCommit<'a> {
     task: Option<&'a str>,
     files: Vec<JsonFile<'a>>,
     violations: Vec<JsonViolation<'a>>,
+    signature: JsonSignature<'a>,
+}
+
+/// A commit's signature, as CONTRACT.md's `explain` shows it.
+#[derive(Serialize)]
+struct JsonSignature<'a> {
+    status: &'static str,
+    format: Option<&'static str>,
+    principal: Option<&'a str>,
+}
+
+impl<'a> From<&'a SignatureCheck> for JsonSignature<'a> {
+    fn from(c: &'a SignatureCheck) -> Self {
+        JsonSignature {
+            status: c.status.as_str(),
+            format: c.format.map(signature::Format::as_str),
+            principal: c.principal.as_deref(),
+        }
+    }
+}
+
+/// The signature line of the text explanation: status, format, principal or why not.
+fn signature_text(c: &SignatureCheck) -> String {
+    let mut s = c.status.as_str().to_owned();
+    if let Some(format) = c.format {
+        s.push_str(&format!(" ({})", format.as_str()));
+    }
+    if let Some(p) = &c.principal {
+        s.push_str(&format!(", signed by {p}"));
+    }
+    if c.presence {
+        s.push_str(", security key touched");
+    }
+    if let Some(why) = &c.detail {
+        s.push_str(&format!(": {why}"));
+    }
+    s
 }
 
 #[derive(Serialize)]
@@ -156,6 +201,7 @@ fn write_json(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
                 .flat_map(|o| &o.violations)
                 .map(JsonViolation::from)
                 .collect(),
+            signature: JsonSignature::from(j.signature()),
         })
         .collect();
     serde_json::to_writer_pretty(&mut *out, &JsonExplain { commits })
@@ -182,6 +228,7 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
             let label = if i == 0 { "trailers" } else { "" };
             writeln!(out, "  {label:<10} {}: {}", t.key, t.value)?;
         }
+        writeln!(out, "  signature  {}", signature_text(j.signature()))?;
         let attribution = &j.primary().attribution;
         if attribution.owners.is_empty() {
             writeln!(out, "  owner      no agent")?;

@@ -6,7 +6,8 @@ use std::path::Path;
 use crate::Result;
 use crate::rules;
 
-/// Validates the rules file at `path` and writes a one-line summary to `out`, e.g.
+/// Validates the rules file at `path`, and the signatures files it names (read beside
+/// it), and writes a one-line summary to `out`, e.g.
 /// `rules.yaml: valid (3 agents, 2 policies, 4 tasks)`. An invalid file is an
 /// [`Error::Rules`](crate::Error::Rules) listing every problem, one per line. Warnings are
 /// dropped: use [`check_with_warnings`] where there is a place to show them.
@@ -18,7 +19,8 @@ pub fn check(path: &Path, out: &mut dyn Write) -> Result<()> {
 /// (`agentfence: warning: FILE:LINE:COL: key.path: message`). Warnings never fail the
 /// check.
 pub fn check_with_warnings(path: &Path, out: &mut dyn Write, err: &mut dyn Write) -> Result<()> {
-    let (loaded, warnings) = rules::load_file_with_warnings(path)?;
+    let (mut loaded, warnings) = rules::load_file_with_warnings(path)?;
+    loaded.load_signature_files(rules::disk_reader(path.parent().unwrap_or(Path::new(""))))?;
     let origin = path.display().to_string();
     for warning in &warnings {
         writeln!(err, "agentfence: warning: {}", warning.render(&origin))?;

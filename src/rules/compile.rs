@@ -16,6 +16,7 @@ use super::raw::{
     ByteSize, Checked, ForbidItem, Glob, RawAgent, RawEnforcement, RawPaths, RawPolicy, RawRules,
     RawScope,
 };
+use super::signatures;
 
 /// A problem not yet located: its path and message.
 pub(crate) type Found = (KeyPath, String);
@@ -89,12 +90,28 @@ pub(crate) fn compile(raw: RawRules) -> Result<Rules, Vec<Found>> {
         );
     }
 
+    let signatures = raw
+        .signatures
+        .as_ref()
+        .map(|s| signatures::compile(s, &policy_ids, &mut c.problems));
+    for (i, agent) in raw.agents.iter().enumerate() {
+        if agent
+            .matcher
+            .as_ref()
+            .is_some_and(|m| !m.signer.0.is_empty())
+        {
+            let path = root.key("agents").index(i).key("match").key("signer");
+            signatures::check_signer_needs_keys(&path, signatures.as_ref(), &mut c.problems);
+        }
+    }
+
     if c.problems.is_empty() {
         Ok(Rules {
             agents,
             policies,
             default_policy,
             tasks,
+            signatures,
         })
     } else {
         Err(c.problems)
@@ -175,6 +192,7 @@ impl Compiler {
                 || !m.committer.0.is_empty()
                 || !m.pusher.is_empty()
                 || !m.env.is_empty()
+                || !m.signer.0.is_empty()
         });
         if raw.preset.is_none() && !has_match {
             self.problem(
@@ -225,6 +243,9 @@ impl Compiler {
                 }
             }
             matcher.pusher.extend(m.pusher.iter().cloned());
+            let signer_path = mpath.key("signer");
+            matcher.signer =
+                signatures::principal_globs(&signer_path, &m.signer.0, &mut self.problems);
             for (j, env) in m.env.iter().enumerate() {
                 if let Some(e) = self.checked(&mpath.key("env").index(j), env) {
                     matcher.env.push(EnvMarker {
@@ -313,6 +334,7 @@ impl Compiler {
                 Some(ForbidItem::Symlink) => forbid.symlink = true,
                 Some(ForbidItem::Submodule) => forbid.submodule = true,
                 Some(ForbidItem::ModeChange) => forbid.mode_change = true,
+                Some(ForbidItem::Unsigned) => forbid.unsigned = true,
                 None => {}
             }
         }

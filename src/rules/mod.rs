@@ -14,6 +14,7 @@ mod lint;
 mod model;
 pub mod presets;
 mod raw;
+mod signatures;
 mod yaml;
 
 use std::io::Read;
@@ -21,6 +22,7 @@ use std::path::Path;
 
 pub use error::{Problem, RulesError};
 pub use model::*;
+pub use signatures::{PrincipalGlobs, SignatureRules, disk_reader, read_capped};
 
 /// The largest rules file accepted, in bytes.
 pub const MAX_RULES_SIZE: u64 = 1024 * 1024;

@@ -27,6 +27,8 @@ pub struct Rules {
     pub default_policy: Option<PolicyId>,
     /// Task grants by ID.
     pub tasks: BTreeMap<String, Task>,
+    /// `signatures:`; `None` when the rules have no such section.
+    pub signatures: Option<super::SignatureRules>,
 }
 
 impl Rules {
@@ -69,9 +71,8 @@ pub struct Matcher {
     pub pusher: Vec<String>,
     /// Environment markers, for local hooks only.
     pub env: Vec<EnvMarker>,
-    /// Principal patterns (globs, `*` matching any characters) of a verified commit
-    /// signature.
-    pub signer: Vec<globset::GlobMatcher>,
+    /// Principal globs of a good commit signature (`match.signer`).
+    pub signer: super::PrincipalGlobs,
 }
 
 /// A trailer condition: key (case-insensitive) and a regex on the value.
@@ -412,6 +413,8 @@ pub struct Forbidden {
     pub submodule: bool,
     /// A mode change, or a new executable file.
     pub mode_change: bool,
+    /// A commit without a good signature by a key the signers files list.
+    pub unsigned: bool,
 }
 
 /// Whether a policy rejects or only warns.

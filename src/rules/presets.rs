@@ -314,7 +314,6 @@ pub fn matcher(name: &str) -> Option<Matcher> {
     let p = PRESETS.iter().find(|p| p.name == name)?;
     let re = |s: &str| Regex::new(s).expect("preset regexes are tested to compile");
     Some(Matcher {
-        signer: Vec::new(),
         trailers: p
             .trailers
             .iter()
@@ -326,6 +325,7 @@ pub fn matcher(name: &str) -> Option<Matcher> {
         author: p.author.iter().map(|s| re(s)).collect(),
         committer: p.committer.iter().map(|s| re(s)).collect(),
         pusher: Vec::new(),
+        signer: Default::default(),
         env: p
             .env
             .iter()

@@ -45,6 +45,9 @@ pub(crate) struct RawRules {
     /// Task grants by ID.
     #[serde(default)]
     pub(crate) tasks: OrderedMap<RawTask>,
+    /// Cryptographic identity (`signatures:`, see `super::signatures`).
+    #[serde(default)]
+    pub(crate) signatures: Option<super::signatures::RawSignatures>,
 }
 
 /// The `version:` value; anything but a supported version fails the parse, since the rest of
@@ -105,7 +108,7 @@ pub(crate) struct RawAgent {
 #[derive(Debug, Default, Deserialize)]
 #[serde(
     deny_unknown_fields,
-    expecting = "a mapping of match conditions (trailer, author, committer, pusher, env)"
+    expecting = "a mapping of match conditions (trailer, author, committer, pusher, env, signer)"
 )]
 pub(crate) struct RawMatch {
     /// Trailer key -> regex on its value.
@@ -123,6 +126,9 @@ pub(crate) struct RawMatch {
     /// `VAR` or `VAR=VALUE`.
     #[serde(default)]
     pub(crate) env: Vec<Checked<EnvSpec>>,
+    /// Principal globs of a good commit signature.
+    #[serde(default)]
+    pub(crate) signer: OneOrMany<Checked<super::signatures::PrincipalGlob>>,
 }
 
 /// One entry of `policies:`.
@@ -623,6 +629,8 @@ pub(crate) enum ForbidItem {
     Submodule,
     /// `mode-change`
     ModeChange,
+    /// `unsigned`
+    Unsigned,
 }
 
 impl ForbidItem {
@@ -635,6 +643,7 @@ impl ForbidItem {
         ("symlink", ForbidItem::Symlink),
         ("submodule", ForbidItem::Submodule),
         ("mode-change", ForbidItem::ModeChange),
+        ("unsigned", ForbidItem::Unsigned),
     ];
 }
 

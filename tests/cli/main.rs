@@ -18,6 +18,8 @@ mod report;
 mod report_html;
 mod report_oracle;
 mod rules;
+mod signatures;
+mod signing;
 mod stat;
 mod support;
 mod trailers;

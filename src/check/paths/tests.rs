@@ -22,6 +22,7 @@ fn judge_as(r: &Rules, path: &str, is_agent: bool, approved: bool) -> Option<Rul
         is_agent,
         grant: None,
         approved,
+        protected: None,
     };
     check_path(&rules, path).map(|v| v.rule)
 }
@@ -51,6 +52,7 @@ fn judge_changes(r: &Rules, changes: &[FileChange]) -> Vec<(RuleId, String)> {
         is_agent: true,
         grant: None,
         approved: false,
+        protected: None,
     };
     check(&rules, changes)
         .into_iter()
@@ -242,6 +244,7 @@ fn also_checked_paths_pass_every_path_rule_without_repeats() {
         is_agent: true,
         grant: None,
         approved: false,
+        protected: None,
     };
     let charged = [change(
         "src/ok.rs",
