@@ -10,6 +10,7 @@
 //! [`par_for_each_commit`] spread per-commit work over threads, one `Repo` per worker.
 //! Nothing outside this module sees a `git2` type.
 
+mod bases;
 mod changes;
 mod diff;
 mod fsck;
@@ -190,6 +191,8 @@ pub struct Repo {
     scratch: RefCell<diff::Scratch>,
     /// The in-memory handle merges are redone in (`merge`), opened on first use.
     merge: RefCell<Option<merge::MergeHandle>>,
+    /// Commits parsed for merge-base walks (`bases`).
+    commits: RefCell<bases::CommitCache>,
 }
 
 /// Sets libgit2's process-wide options once: objects are not re-hashed on every read (git
@@ -210,6 +213,7 @@ impl Repo {
             location,
             scratch: RefCell::new(diff::Scratch::default()),
             merge: RefCell::new(None),
+            commits: RefCell::new(bases::CommitCache::new()),
         }
     }
 
@@ -263,6 +267,13 @@ impl Repo {
     #[allow(dead_code)]
     pub(crate) fn git2(&self) -> &git2::Repository {
         &self.repo
+    }
+
+    /// The merge bases of two commits, as `git merge-base --all` finds them, in no
+    /// particular order.
+    pub fn merge_bases(&self, one: &ObjectId, two: &ObjectId) -> Result<Vec<ObjectId>, GitError> {
+        let bases = self.merge_bases_of(to_oid(one)?, to_oid(two)?)?;
+        Ok(bases.into_iter().map(to_object_id).collect())
     }
 
     /// What a commit says about itself. The message is decoded lossily; never panics.
