@@ -14,6 +14,7 @@ mod bases;
 mod changes;
 mod diff;
 mod fsck;
+mod gitmodules;
 mod index;
 mod lfs;
 mod local;
