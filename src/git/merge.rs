@@ -40,7 +40,9 @@ use super::{GitError, Repo, RepoLocation};
 
 /// Priority of the in-memory store: above every disk store, so every write lands there.
 const MEMPACK_PRIORITY: i32 = 1000;
-/// Merges one in-memory store serves before it is dropped, to bound its memory.
+/// Merges one in-memory store serves before it is dropped, to bound its memory (what the
+/// path-by-path merge keeps there is only what a merge is charged for; after a libgit2
+/// tree merge, which writes every file it merges, the store is dropped at once).
 const MERGES_PER_HANDLE: u32 = 64;
 /// libgit2's default rename-detection limit (git's merge uses 7,000 candidate pairs; a
 /// larger limit makes a hostile merge with many similar files quadratic).
@@ -101,7 +103,9 @@ impl Repo {
         f: impl FnOnce(&git2::Repository) -> Result<T, GitError>,
     ) -> Result<T, GitError> {
         let mut slot = self.merge.borrow_mut();
-        if slot.as_ref().is_none_or(|h| h.merges >= MERGES_PER_HANDLE) {
+        if self.merge_spent.replace(false)
+            || slot.as_ref().is_none_or(|h| h.merges >= MERGES_PER_HANDLE)
+        {
             *slot = None;
             *slot = Some(MergeHandle {
                 repo: self.open_merge_handle()?,
@@ -212,6 +216,8 @@ impl Repo {
             }
         }
         let labels = [label(&c1), label(&c2)];
+        // libgit2's tree merge writes every merged file to memory: renew the handle next.
+        self.merge_spent.set(true);
         let remerge = match self.libgit2_remerge(handle, &c1, &c2, &bases, &labels) {
             Ok(remerge) => remerge,
             Err(RemergeError::Git(e)) => return Err(e),
@@ -410,6 +416,13 @@ impl Visit for PathByPath<'_> {
                         self.candidates
                             .push((path.to_vec(), result, vec![ours, theirs]));
                     }
+                    // Only a merged file the result differs from is read again (charged).
+                    if Some(merged.side) != result {
+                        merged.store(self.handle).map_err(|source| GitError::Git2 {
+                            context: "keeping a merged file in memory".to_owned(),
+                            source,
+                        })?;
+                    }
                     Some(merged.side)
                 }
                 // Modify/delete (perhaps a rename), add/add, symlinks, submodules.
@@ -429,11 +442,23 @@ impl Visit for PathByPath<'_> {
     }
 }
 
-/// A file merged as text: the blob (in the handle's memory) and mode git's merge gives,
-/// and whether it holds conflict markers (or is a binary conflict, kept as ours).
+/// A file merged as text: the blob id and mode git's merge gives, the content (`None`
+/// when ours is kept as it is), and whether it holds conflict markers (or is a binary
+/// conflict, kept as ours).
 struct MergedText {
     side: Side,
+    content: Option<Vec<u8>>,
     conflicted: bool,
+}
+
+impl MergedText {
+    /// Writes the merged content to the handle's memory (where later reads find it).
+    fn store(&self, handle: &git2::Repository) -> Result<(), git2::Error> {
+        if let Some(content) = &self.content {
+            handle.blob(content)?;
+        }
+        Ok(())
+    }
 }
 
 /// git's three-way text merge of one file (`base` absent for an add/add), conflicts with
@@ -456,6 +481,7 @@ fn merge_text(
     };
     let keep_ours = MergedText {
         side: ours,
+        content: None,
         conflicted: true,
     };
     let (Some(our_text), Some(their_text)) = (read(ours)?, read(theirs)?) else {
@@ -491,11 +517,13 @@ fn merge_text(
         Some(b) if ours.mode != theirs.mode && ours.mode != b.mode => ours.mode,
         _ => theirs.mode,
     };
+    let content = merged.content().to_vec();
     Ok(MergedText {
         side: Side {
-            id: handle.blob(merged.content())?,
+            id: Oid::hash_object(git2::ObjectType::Blob, &content)?,
             mode,
         },
+        content: Some(content),
         conflicted: !merged.is_automergeable(),
     })
 }
@@ -583,6 +611,7 @@ fn place(
     let merged = merge_text(handle, base.map(side), side(o), side(t), &|| {
         [with_path(&labels[0], o), with_path(&labels[1], t)]
     })?;
+    merged.store(handle)?;
     Ok(vec![(target.clone(), merged.side.id, merged.side.mode)])
 }
 

@@ -25,7 +25,7 @@ mod range;
 mod refs;
 mod tree;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -192,6 +192,8 @@ pub struct Repo {
     scratch: RefCell<diff::Scratch>,
     /// The in-memory handle merges are redone in (`merge`), opened on first use.
     merge: RefCell<Option<merge::MergeHandle>>,
+    /// Set when the merge handle's memory should be dropped before its next use.
+    merge_spent: Cell<bool>,
     /// Commits parsed for merge-base walks (`bases`).
     commits: RefCell<bases::CommitCache>,
 }
@@ -214,6 +216,7 @@ impl Repo {
             location,
             scratch: RefCell::new(diff::Scratch::default()),
             merge: RefCell::new(None),
+            merge_spent: Cell::new(false),
             commits: RefCell::new(bases::CommitCache::new()),
         }
     }
