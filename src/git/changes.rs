@@ -4,8 +4,8 @@
 //!
 //! - A commit with one parent (or none) is charged for its diff against it.
 //! - A two-parent merge is charged for where its tree differs from git's automatic merge
-//!   of its parents ([`Repo::remerge`]); every path that automatic merge leaves conflicted
-//!   is charged the larger of that and its largest diff against a parent.
+//!   of its parents ([`Repo::remerged`]); every path that automatic merge leaves
+//!   conflicted is charged the larger of that and its largest diff against a parent.
 //! - A merge with more parents (or one libgit2 cannot merge) is charged at every path that
 //!   differs from any parent, with its largest diff.
 //! - For every merge, `also_checked` lists each path whose entry equals that path's entry
@@ -17,12 +17,13 @@
 //! fsck findings; subtrees equal where they must be are skipped, so no path is looked up
 //! from the root and a merge costs what its trees differ in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use git2::Oid;
 
 use super::diff::{DiffOptions, MergeDiff, RawChange, fill_stats, pair_exact_renames};
-use super::tree::{Descend, Side, TreeWalk};
+use super::merge::{Candidate, Remerged};
+use super::tree::{Descend, TreeWalk};
 use super::{GitError, Repo};
 use crate::model::{BadPath, ObjectId};
 
@@ -56,9 +57,6 @@ const CHARGE: DiffOptions = DiffOptions {
     renames: true,
     line_stats: true,
 };
-
-/// One path of a merge, with the result's entry and each parent's.
-type Candidate = (Vec<u8>, Option<Side>, Vec<Option<Side>>);
 
 impl Repo {
     /// What commit `id` is judged by (see the module docs), reading as much as `scope`
@@ -109,10 +107,29 @@ impl Repo {
         let context = format!("merge {id}");
         let files = self.with_merge_handle(|handle| {
             let remerge = if parents.len() == 2 {
-                self.remerge(handle, parents[0], parents[1])?
+                self.remerged(handle, &odb, cid, result, parents[0], parents[1])?
             } else {
                 None
             };
+            if let Some(Remerged {
+                changes,
+                conflicted,
+                walked: Some(walked),
+            }) = remerge
+            {
+                // The path-by-path walk saw every path this needs.
+                let mut fsck = walked.fsck;
+                fsck.check_blobs(&odb, cid)?;
+                out.bad_paths = fsck.bad;
+                out.also_checked = walked.also_checked;
+                return self.charge_remerge(
+                    handle,
+                    changes,
+                    &conflicted,
+                    walked.candidates,
+                    &context,
+                );
+            }
             let mut candidates: Vec<Candidate> = Vec::new();
             walk.run(result, &parent_trees, |path, new, old| {
                 if old.iter().all(|o| *o != new) {
@@ -128,9 +145,7 @@ impl Repo {
             match remerge {
                 Some(remerge) => self.charge_remerge(
                     handle,
-                    cid,
-                    result,
-                    remerge.tree,
+                    remerge.changes,
                     &remerge.conflicted,
                     candidates,
                     &context,
@@ -145,37 +160,25 @@ impl Repo {
         Ok(out)
     }
 
-    /// A two-parent merge's charge: the diff between the automatic merge (`remerge_tree`,
-    /// in `handle`'s memory) and the result, where each conflicted path (`candidates`
-    /// holds those where the result differs from some parent) is charged the larger of
-    /// that diff and its largest diff against a parent.
-    #[allow(clippy::too_many_arguments)]
+    /// A two-parent merge's charge: the changes from the automatic merge (whose objects
+    /// `handle` holds) to the result, where each conflicted path (`candidates` holds those
+    /// where the result differs from some parent) is charged the larger of that change
+    /// and its largest diff against a parent.
     fn charge_remerge(
         &self,
         handle: &git2::Repository,
-        cid: Oid,
-        result: Oid,
-        remerge_tree: Oid,
-        conflicted: &std::collections::BTreeSet<Vec<u8>>,
+        changes: Vec<RawChange>,
+        conflicted: &BTreeSet<Vec<u8>>,
         candidates: Vec<Candidate>,
         context: &str,
     ) -> Result<Vec<RawChange>, GitError> {
-        let odb = handle.odb().map_err(|source| GitError::Git2 {
-            context: format!("opening the in-memory object store for {context}"),
-            source,
-        })?;
-        let mut walk = TreeWalk::new(&odb, cid, Descend::UnlessEqualToEveryParent, true);
-        let mut plain = Vec::new();
-        let mut at_conflicts: BTreeMap<Vec<u8>, RawChange> = BTreeMap::new();
-        walk.run(result, &[remerge_tree], |path, new, old| {
-            let change = RawChange::between(path, old[0], new);
-            if conflicted.contains(path) {
-                at_conflicts.insert(path.to_vec(), change);
-            } else {
-                plain.push(change);
-            }
-            Ok(())
-        })?;
+        let (at_conflicts, plain): (Vec<RawChange>, Vec<RawChange>) = changes
+            .into_iter()
+            .partition(|c| conflicted.contains(c.path()));
+        let mut at_conflicts: BTreeMap<Vec<u8>, RawChange> = at_conflicts
+            .into_iter()
+            .map(|c| (c.path().to_vec(), c))
+            .collect();
         let mut files = pair_exact_renames(plain);
         {
             let mut scratch = self.scratch.borrow_mut();

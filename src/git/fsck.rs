@@ -10,7 +10,9 @@
 //! names (`.`, `..`, `.git` and its spellings, an empty name, a name with `/`); not the
 //! other warnings (a zero-padded or non-standard mode is judged canonicalized instead).
 //! `.gitattributes` blobs are checked as fsck checks them (at most 100 MiB, no line of
-//! 2,048 bytes or more), reading only the ones a commit introduces.
+//! 2,048 bytes or more), and `.gitmodules` blobs for the submodule names, URLs, paths and
+//! update commands fsck refuses ([`super::gitmodules`]), reading only the ones a commit
+//! introduces.
 //!
 //! The name checks (`is_ntfs_dotgit`, `is_hfs_dotgit` and their `.gitmodules`,
 //! `.gitattributes` variants) follow git's `path.c` and `utf8.c` byte for byte, including
@@ -18,8 +20,9 @@
 
 use git2::Oid;
 
-use super::GitError;
+use super::diff::BIG_FILE_THRESHOLD;
 use super::tree::{self, S_IFDIR, S_IFLNK, S_IFMT, Side};
+use super::{GitError, gitmodules};
 use crate::model::BadPath;
 
 /// git's `ATTR_MAX_FILE_SIZE`: a larger `.gitattributes` is an fsck error.
@@ -224,7 +227,21 @@ impl Fsck {
                 Ok((_, kind)) if kind != git2::ObjectType::Blob => {
                     Some(format!("is a {label} that is not a file (fsck: {})", ids[1]))
                 }
-                Ok(_) if special == Special::Gitmodules => None,
+                Ok((size, _)) if special == Special::Gitmodules => {
+                    if size as u64 > BIG_FILE_THRESHOLD {
+                        Some("is a .gitmodules too large to parse (fsck: gitmodulesLarge)".to_owned())
+                    } else {
+                        let blob = odb.read(id).map_err(unreadable)?;
+                        for (fsck_id, what) in gitmodules::problems(blob.data()) {
+                            self.bad.push(BadPath {
+                                problem: format!("'{shown}' is a .gitmodules with a {what} (fsck: {fsck_id})"),
+                                path: shown.clone(),
+                                non_utf8_only: false,
+                            });
+                        }
+                        None
+                    }
+                }
                 Ok((size, _)) if size > ATTR_MAX_FILE_SIZE => Some(
                     "is a .gitattributes larger than 100 MiB (fsck: gitattributesLarge)".to_owned(),
                 ),

@@ -10,9 +10,11 @@
 //! [`par_for_each_commit`] spread per-commit work over threads, one `Repo` per worker.
 //! Nothing outside this module sees a `git2` type.
 
+mod bases;
 mod changes;
 mod diff;
 mod fsck;
+mod gitmodules;
 mod index;
 mod lfs;
 mod local;
@@ -26,7 +28,7 @@ mod refs;
 mod signature;
 mod tree;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::{Path, PathBuf};
 use std::sync::Once;
 
@@ -203,6 +205,10 @@ pub struct Repo {
     scratch: RefCell<diff::Scratch>,
     /// The in-memory handle merges are redone in (`merge`), opened on first use.
     merge: RefCell<Option<merge::MergeHandle>>,
+    /// Set when the merge handle's memory should be dropped before its next use.
+    merge_spent: Cell<bool>,
+    /// Commits parsed for merge-base walks (`bases`).
+    commits: RefCell<bases::CommitCache>,
 }
 
 /// Sets libgit2's process-wide options once: objects are not re-hashed on every read (git
@@ -223,6 +229,8 @@ impl Repo {
             location,
             scratch: RefCell::new(diff::Scratch::default()),
             merge: RefCell::new(None),
+            merge_spent: Cell::new(false),
+            commits: RefCell::new(bases::CommitCache::new()),
         }
     }
 
@@ -288,6 +296,13 @@ impl Repo {
     #[allow(dead_code)]
     pub(crate) fn git2(&self) -> &git2::Repository {
         &self.repo
+    }
+
+    /// The merge bases of two commits, as `git merge-base --all` finds them, in no
+    /// particular order.
+    pub fn merge_bases(&self, one: &ObjectId, two: &ObjectId) -> Result<Vec<ObjectId>, GitError> {
+        let bases = self.merge_bases_of(to_oid(one)?, to_oid(two)?)?;
+        Ok(bases.into_iter().map(to_object_id).collect())
     }
 
     /// What a commit says about itself. The message is decoded lossily; never panics.

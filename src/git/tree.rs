@@ -182,6 +182,61 @@ pub(crate) enum Descend {
     UnlessEqualToEveryParent,
 }
 
+impl Descend {
+    /// Whether a walk under this rule enters a directory the result holds as `result` and
+    /// the parents as `parents` (tree ids; `None` where a side has no such directory).
+    pub(crate) fn enters(self, result: Option<Oid>, parents: &[Option<Oid>]) -> bool {
+        match self {
+            Descend::UnlessEqualToSomeParent => !parents.contains(&result),
+            Descend::UnlessEqualToEveryParent => {
+                parents.is_empty() || parents.iter().any(|p| *p != result)
+            }
+        }
+    }
+}
+
+/// What a [`TreeWalk`] reports to, and asks of, its caller.
+pub(crate) trait Visit {
+    /// Whether to enter a directory (`path`, no trailing `/`; empty for the root) that the
+    /// result holds as `result` and the parents as `parents`.
+    fn descend(&mut self, path: &[u8], result: Option<Oid>, parents: &[Option<Oid>]) -> bool;
+
+    /// A non-directory path where the result's entry differs from some parent's (every
+    /// path, with no parent), with the result's entry and each parent's (`None` where a
+    /// side does not hold the path).
+    fn leaf(
+        &mut self,
+        path: &[u8],
+        result: Option<Side>,
+        parents: &[Option<Side>],
+    ) -> Result<(), GitError>;
+}
+
+/// A [`Visit`] that enters directories by a [`Descend`] rule and hands every leaf to a
+/// closure.
+struct Leaves<F> {
+    rule: Descend,
+    each: F,
+}
+
+impl<F> Visit for Leaves<F>
+where
+    F: FnMut(&[u8], Option<Side>, &[Option<Side>]) -> Result<(), GitError>,
+{
+    fn descend(&mut self, _: &[u8], result: Option<Oid>, parents: &[Option<Oid>]) -> bool {
+        self.rule.enters(result, parents)
+    }
+
+    fn leaf(
+        &mut self,
+        path: &[u8],
+        result: Option<Side>,
+        parents: &[Option<Side>],
+    ) -> Result<(), GitError> {
+        (self.each)(path, result, parents)
+    }
+}
+
 /// Reads a tree object, refusing anything else.
 pub(crate) fn read_tree<'o>(
     odb: &'o git2::Odb<'o>,
@@ -282,22 +337,40 @@ impl<'o> TreeWalk<'o> {
         }
     }
 
-    /// Walks `result` against `parents` (tree ids). `visit` receives, in git's path order,
-    /// every non-directory path where the result's entry differs from some parent's
-    /// (every path, with no parent), with the result's entry and each parent's; a path a
-    /// side does not hold is `None` there. Every tree the result introduces is fsck-checked.
+    /// Walks `result` against `parents` (tree ids), entering directories by the walk's
+    /// [`Descend`] rule. `each` receives, in git's path order, every non-directory path
+    /// where the result's entry differs from some parent's (every path, with no parent),
+    /// with the result's entry and each parent's; a path a side does not hold is `None`
+    /// there. Every tree the result introduces that the walk enters is fsck-checked.
     pub(crate) fn run(
         &mut self,
         result: Oid,
         parents: &[Oid],
-        mut visit: impl FnMut(&[u8], Option<Side>, &[Option<Side>]) -> Result<(), GitError>,
+        each: impl FnMut(&[u8], Option<Side>, &[Option<Side>]) -> Result<(), GitError>,
+    ) -> Result<(), GitError> {
+        let mut visit = Leaves {
+            rule: self.descend,
+            each,
+        };
+        self.run_with(result, parents, &mut visit)
+    }
+
+    /// [`TreeWalk::run`] with a visitor that decides which directories to enter.
+    pub(crate) fn run_with(
+        &mut self,
+        result: Oid,
+        parents: &[Oid],
+        visit: &mut dyn Visit,
     ) -> Result<(), GitError> {
         let k = parents.len();
         let root_new = parents.iter().all(|&p| p != result);
-        if !root_new && (self.descend == Descend::UnlessEqualToSomeParent || !self.leaves) {
-            return Ok(());
-        }
-        if k > 0 && parents.iter().all(|&p| p == result) {
+        let root_parents: Vec<Option<Oid>> = parents.iter().copied().map(Some).collect();
+        let enter = if self.leaves {
+            visit.descend(b"", Some(result), &root_parents)
+        } else {
+            root_new
+        };
+        if !enter {
             return Ok(());
         }
         let mut trees = Vec::with_capacity(k + 1);
@@ -403,19 +476,21 @@ impl<'o> TreeWalk<'o> {
                 }
                 let differs = k == 0 || parents.iter().any(|p| *p != result);
                 if self.leaves && differs {
-                    visit(&prefix, result, parents)?;
+                    visit.leaf(&prefix, result, parents)?;
                 }
                 continue;
             }
-            // A directory position: descend unless the rule lets the subtree be skipped.
+            // A directory position: enter it if the visitor asks (an fsck-only walk enters
+            // exactly the trees the result introduces).
             let result = subtrees[0];
             let parents = &subtrees[1..];
-            let skip = match self.descend {
-                Descend::UnlessEqualToSomeParent => parents.contains(&result),
-                Descend::UnlessEqualToEveryParent => k > 0 && parents.iter().all(|p| *p == result),
-            };
             let result_new = result.is_some() && !parents.contains(&result);
-            if skip || (!self.leaves && !result_new) {
+            let enter = if self.leaves {
+                visit.descend(&prefix, result, parents)
+            } else {
+                result_new
+            };
+            if !enter {
                 continue;
             }
             if depth > MAX_TREE_DEPTH {

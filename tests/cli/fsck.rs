@@ -405,3 +405,80 @@ fn a_pushed_tree_named_dotgit_is_refused_by_the_hook() {
         "the hostile tree stayed on the server"
     );
 }
+
+#[test]
+fn gitmodules_blobs_are_checked_as_git_fsck_checks_them() {
+    let cases: Vec<(&str, Option<&str>)> = vec![
+        (
+            "[submodule \"../../.git/hooks\"]\n\tpath = a\n\turl = https://example.com/a\n",
+            Some("gitmodulesName"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = --upload-pack=touch${IFS}pwned\n",
+            Some("gitmodulesUrl"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = https://example.com/%0ahost=evil\n",
+            Some("gitmodulesUrl"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = ../../../:evil.com/x\n",
+            Some("gitmodulesUrl"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = -a\n\turl = https://example.com/a\n",
+            Some("gitmodulesPath"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\tupdate = !sh -c evil\n",
+            Some("gitmodulesUpdate"),
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = https://example.com:99999/a\n",
+            Some("gitmodulesUrl"),
+        ),
+        (
+            "[submodule \"vendor/lib\"]\n\tpath = vendor/lib\n\turl = https://example.com/lib.git\n\tupdate = rebase\n",
+            None,
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = ../sibling.git\n",
+            None,
+        ),
+        (
+            "[submodule \"x\"]\n\tpath = a\n\turl = git@example.com:a/b.git\n",
+            None,
+        ),
+    ];
+    for (text, want) in cases {
+        let repo = repo();
+        let modules = write_blob(&repo, text);
+        let readme = write_blob(&repo, "r\n");
+        let mut root = entry("100644", b".gitmodules", &modules);
+        root.extend(entry("100644", b"README.md", &readme));
+        let commit = commit_tree(&repo, &write_tree(&repo, &root));
+        let fsck = repo.git_output(&["fsck", "--no-dangling"]);
+        let report = String::from_utf8_lossy(&fsck.stderr).into_owned();
+        for scope in [ChangeScope::Full, ChangeScope::TreesOnly] {
+            let bad = bad_paths(&repo, &commit, scope);
+            match want {
+                Some(id) => {
+                    assert!(
+                        !fsck.status.success() && report.contains(id),
+                        "{text:?}: git fsck has no {id}:\n{report}"
+                    );
+                    assert_eq!(bad.len(), 1, "{text:?} ({scope:?}): {bad:?}");
+                    assert!(bad[0].problem.contains(id), "{text:?}: {bad:?}");
+                    assert_eq!(bad[0].path, ".gitmodules");
+                }
+                None => {
+                    assert!(
+                        fsck.status.success(),
+                        "{text:?}: git fsck refuses it:\n{report}"
+                    );
+                    assert_eq!(bad, vec![], "{text:?} ({scope:?})");
+                }
+            }
+        }
+    }
+}

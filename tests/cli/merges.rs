@@ -717,3 +717,101 @@ fn real_merges_agree_with_remerge_diff() {
         "more than one merge in a thousand charged less than git shows: {under:?}"
     );
 }
+
+/// `Repo::merge_bases` against `git merge-base --all` for the parents of `merge`.
+fn assert_bases_match_git(dir: &std::path::Path, merge: &str) {
+    let git = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("git");
+        let out = crate::support::git_env(&mut cmd)
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .output()
+            .expect("run git");
+        String::from_utf8(out.stdout).expect("hex")
+    };
+    let parents: Vec<String> = git(&["log", "-1", "--format=%P", merge])
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let mut want: Vec<String> = git(&["merge-base", "--all", &parents[0], &parents[1]])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    want.sort();
+    let repo = Repo::discover(dir).expect("open");
+    let id = |hex: &str| ObjectId::from_hex(hex).expect("id");
+    let mut got: Vec<String> = repo
+        .merge_bases(&id(&parents[0]), &id(&parents[1]))
+        .expect("merge bases")
+        .iter()
+        .map(|b| b.to_string())
+        .collect();
+    got.sort();
+    assert_eq!(got, want, "merge {merge}");
+}
+
+#[test]
+fn merge_bases_are_gits_for_one_two_and_no_common_ancestor() {
+    // One base, and the two of a criss-cross (built as in the criss-cross test).
+    let repo = base(&[("f.txt", "f\n")]);
+    repo.write("f.txt", "main\n");
+    repo.commit("Main 1");
+    repo.git(&["checkout", "-q", "side"]);
+    repo.write("g.txt", "g\n");
+    let side1 = repo.commit("Side 1");
+    repo.git(&["merge", "-q", "--no-ff", "-m", "Side takes main", "main~0"]);
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "Main takes side", &side1]);
+    assert_bases_match_git(repo.path(), "HEAD");
+    repo.write("f.txt", "main 2\n");
+    repo.commit("Main 2");
+    repo.git(&["checkout", "-q", "side"]);
+    repo.write("g.txt", "side 2\n");
+    repo.commit("Side 2");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&["merge", "-q", "--no-ff", "-m", "Criss-cross", "side"]);
+    assert_bases_match_git(repo.path(), "HEAD");
+    repo.git(&["checkout", "-q", "--orphan", "other"]);
+    repo.git(&["rm", "-q", "-rf", "."]);
+    repo.write("x.txt", "x\n");
+    repo.commit("Other history");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.git(&[
+        "merge",
+        "-q",
+        "--allow-unrelated-histories",
+        "-m",
+        "Adopt",
+        "other",
+    ]);
+    assert_bases_match_git(repo.path(), "HEAD");
+}
+
+/// `Repo::merge_bases` against `git merge-base --all` on every merge of a real history
+/// (`AGENTFENCE_ORACLE_REPO`, `AGENTFENCE_ORACLE_MERGES` as above).
+#[test]
+#[ignore = "needs a real history: set AGENTFENCE_ORACLE_REPO to a clone"]
+fn real_merge_bases_agree_with_git() {
+    let dir = std::path::PathBuf::from(
+        std::env::var_os("AGENTFENCE_ORACLE_REPO").expect("set AGENTFENCE_ORACLE_REPO"),
+    );
+    let count = std::env::var("AGENTFENCE_ORACLE_MERGES").unwrap_or_else(|_| "200".to_owned());
+    let mut cmd = std::process::Command::new("git");
+    let out = crate::support::git_env(&mut cmd)
+        .arg("-C")
+        .arg(&dir)
+        .args([
+            "rev-list",
+            "--merges",
+            "--max-parents=2",
+            "-n",
+            &count,
+            "HEAD",
+        ])
+        .output()
+        .expect("git rev-list");
+    for merge in String::from_utf8(out.stdout).expect("hex").lines() {
+        assert_bases_match_git(&dir, merge);
+    }
+}
