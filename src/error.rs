@@ -17,6 +17,9 @@ pub enum Error {
     /// `install` could not install (a foreign hook, an unwritable file).
     #[error(transparent)]
     Install(#[from] crate::commands::install::InstallError),
+    /// `init`, `demo` or `man` could not set up what they write (a file exists, git failed).
+    #[error(transparent)]
+    Setup(#[from] crate::commands::setup::SetupError),
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

@@ -4,13 +4,17 @@
 pub mod brief;
 pub mod check;
 pub mod commit_msg;
+pub mod completions;
+pub mod demo;
 pub mod explain;
+pub mod init;
 pub mod install;
 pub mod local;
 pub mod pre_commit;
 pub mod pre_push;
 pub mod pre_receive;
 pub mod rules;
+pub mod setup;
 pub mod stat;
 
 /// What a command concluded.
