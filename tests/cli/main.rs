@@ -1,6 +1,7 @@
 //! End-to-end tests: real repositories built with the `git` CLI in temp dirs, the real
 //! `agentfence` binary, git as the oracle.
 
+mod action;
 mod attribution;
 mod brief;
 mod check;
