@@ -662,7 +662,7 @@ fn run(
                 commands::rules::check(&file, out).map(|()| Outcome::Clean)
             }
             RulesCommand::Default => commands::rules::print_default(out).map(|()| Outcome::Clean),
-            RulesCommand::Schema => todo!(),
+            RulesCommand::Schema => commands::rules::print_schema(out).map(|()| Outcome::Clean),
         },
         Command::Completions { shell } => {
             commands::completions::completions(&mut Cli::command(), shell, out)

@@ -31,11 +31,7 @@ pub const DEFAULT_COMMITS: usize = 1000;
 pub const RULES_FILE: &str = ".agentfence.yaml";
 
 /// Where the JSON Schema of this version's rules file is published.
-pub const SCHEMA_URL: &str = concat!(
-    "https://raw.githubusercontent.com/agentfence/agentfence/v",
-    env!("CARGO_PKG_VERSION"),
-    "/schema/agentfence.schema.json"
-);
+pub use crate::rules::schema::SCHEMA_URL;
 
 /// Options of `agentfence init`.
 #[derive(Debug, Clone)]
@@ -134,7 +130,7 @@ pub fn detect(repo: &Repo, limit: usize) -> Result<Detected> {
         .map(|((name, _), n)| (*name, n))
         .collect();
     // Stable: equal counts keep the presets' order.
-    agents.sort_by(|a, b| b.1.cmp(&a.1));
+    agents.sort_by_key(|&(_, n)| std::cmp::Reverse(n));
     Ok(Detected { examined, agents })
 }
 

@@ -10,6 +10,7 @@ mod keypath;
 mod model;
 pub mod presets;
 mod raw;
+pub mod schema;
 mod yaml;
 
 use std::io::Read;

@@ -63,6 +63,8 @@ fn bash_completions_parse_and_a_broken_script_would_not() {
 }
 
 #[test]
+// A check skipped for a missing shell says so in the test's output.
+#[allow(clippy::print_stderr)]
 fn zsh_and_fish_completions_parse_where_the_shells_are_installed() {
     let zsh = parses("zsh", &["-n"], &completions("zsh"));
     let fish = parses("fish", &["--no-execute"], &completions("fish"));

@@ -14,6 +14,7 @@ mod local_hooks;
 mod options;
 mod pre_receive;
 mod rules;
+mod schema;
 mod stat;
 mod support;
 mod trailers;
