@@ -49,7 +49,10 @@ fn truthy(v: &Value) -> bool {
 fn eval_expr(expr: &str, ctx: &Value) -> Value {
     let mut last = Value::Null;
     for operand in expr.split("||").map(str::trim) {
-        let value = if let Some(lit) = operand.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')) {
+        let value = if let Some(lit) = operand
+            .strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+        {
             Value::String(lit.to_owned())
         } else {
             assert!(
@@ -58,9 +61,9 @@ fn eval_expr(expr: &str, ctx: &Value) -> Value {
                     .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')),
                 "unsupported expression {expr:?}: keep the Action's expressions to context lookups"
             );
-            operand
-                .split('.')
-                .fold(ctx.clone(), |v, key| v.get(key).cloned().unwrap_or(Value::Null))
+            operand.split('.').fold(ctx.clone(), |v, key| {
+                v.get(key).cloned().unwrap_or(Value::Null)
+            })
         };
         if truthy(&value) {
             return value;
@@ -217,7 +220,10 @@ impl Runner {
                 }
                 continue;
             }
-            assert!(step.get("if").is_none(), "run steps keep their conditions in bash");
+            assert!(
+                step.get("if").is_none(),
+                "run steps keep their conditions in bash"
+            );
             assert_eq!(step["shell"], "bash");
             let script = step["run"].as_str().expect("a run step");
             let file = self.temp.path().join(format!("step-{i}.sh"));
@@ -247,7 +253,9 @@ impl Runner {
                 .env("GITHUB_PATH", &github_path)
                 .stdin(Stdio::null());
             for (k, v) in step["env"].as_mapping().into_iter().flatten() {
-                let v = v.as_str().map_or_else(|| to_text(&json!(null)), |s| eval(s, &ctx));
+                let v = v
+                    .as_str()
+                    .map_or_else(|| to_text(&json!(null)), |s| eval(s, &ctx));
                 cmd.env(k.as_str().expect("env names are strings"), v);
             }
             let out = cmd.output().expect("run bash");
@@ -363,7 +371,12 @@ fn bot_commit(dev: &TestRepo) -> String {
 fn checkout(server: &Server, rev: &str) -> TestRepo {
     let ws = TestRepo::new();
     ws.git(&["remote", "add", "origin", &server.url()]);
-    ws.git(&["fetch", "-q", "origin", "+refs/heads/*:refs/remotes/origin/*"]);
+    ws.git(&[
+        "fetch",
+        "-q",
+        "origin",
+        "+refs/heads/*:refs/remotes/origin/*",
+    ]);
     ws.git(&["checkout", "-q", "--detach", rev]);
     ws
 }
@@ -484,8 +497,8 @@ fn the_action_writes_sarif_and_junit_beside_the_annotations() {
         })
         .collect();
     assert_eq!(formats, ["sarif", "junit", "github"]);
-    let log: Value =
-        serde_json::from_str(&std::fs::read_to_string(&sarif).expect("SARIF written")).expect("JSON");
+    let log: Value = serde_json::from_str(&std::fs::read_to_string(&sarif).expect("SARIF written"))
+        .expect("JSON");
     assert_eq!(log["runs"][0]["results"][0]["ruleId"], "path-denied");
     let xml = std::fs::read_to_string(&junit).expect("JUnit written");
     assert!(xml.contains(r#"<failure type="path-denied""#), "{xml}");
@@ -493,7 +506,12 @@ fn the_action_writes_sarif_and_junit_beside_the_annotations() {
     // audit: everything reported, nothing fails.
     let run = runner.run(pull_request_event(&base, &head), &[("audit", "true")]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert!(run.output.contains("::warning file=.github/workflows/ci.yml"), "{}", run.output);
+    assert!(
+        run.output
+            .contains("::warning file=.github/workflows/ci.yml"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -546,8 +564,16 @@ fn on_a_branch_push_the_base_is_the_default_branchs_tip_never_the_event_before()
         run.output
     );
     // Both of the bot's commits are judged, the rules edit included.
-    assert!(run.output.contains("file=.agentfence.yaml"), "{}", run.output);
-    assert!(run.output.contains("file=.github/workflows/ci.yml"), "{}", run.output);
+    assert!(
+        run.output.contains("file=.agentfence.yaml"),
+        "{}",
+        run.output
+    );
+    assert!(
+        run.output.contains("file=.github/workflows/ci.yml"),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -607,7 +633,12 @@ fn the_action_fails_closed_on_a_shallow_checkout_and_an_unknown_event() {
     event["event_name"] = json!("workflow_dispatch");
     let run = runner.run(event, &[]);
     assert_eq!(run.code, 2, "{}", run.output);
-    assert!(run.output.contains("set both the range and the base inputs"), "{}", run.output);
+    assert!(
+        run.output
+            .contains("set both the range and the base inputs"),
+        "{}",
+        run.output
+    );
 }
 
 /// A release directory as the Action downloads from: `v<version>/<name>.tar.gz` and its
@@ -631,8 +662,15 @@ fn publish_release(runner: &Runner, corrupt: bool) -> PathBuf {
         .status()
         .expect("tar");
     assert!(status.success());
-    let sum = Command::new("sha256sum").arg(&archive).output().expect("sha256sum");
-    let mut hash = stdout(&sum).split_whitespace().next().expect("a hash").to_owned();
+    let sum = Command::new("sha256sum")
+        .arg(&archive)
+        .output()
+        .expect("sha256sum");
+    let mut hash = stdout(&sum)
+        .split_whitespace()
+        .next()
+        .expect("a hash")
+        .to_owned();
     if corrupt {
         hash = hash.replace(|c: char| c != '0', "0");
     }
@@ -663,7 +701,11 @@ fn the_action_installs_the_release_binary_only_when_its_checksum_matches() {
     let url = format!("file://{}", releases.display());
     let run = runner.run(pull_request_event(&base, &head), &[("release-url", &url)]);
     assert_eq!(run.code, 0, "{}", run.output);
-    assert!(run.output.contains("release binary, checksum verified"), "{}", run.output);
+    assert!(
+        run.output.contains("release binary, checksum verified"),
+        "{}",
+        run.output
+    );
     assert!(run.cargo.is_empty(), "no build: {:?}", run.cargo);
     assert_eq!(run.checks.len(), 1, "{}", run.output);
 
@@ -677,7 +719,10 @@ fn the_action_installs_the_release_binary_only_when_its_checksum_matches() {
     assert_eq!(run.cargo.len(), 1, "{}", run.output);
     let cargo = &run.cargo[0];
     assert_eq!(cargo[..3], strings(&["install", "--locked", "--force"]));
-    assert!(cargo.contains(&action_path().display().to_string()), "{cargo:?}");
+    assert!(
+        cargo.contains(&action_path().display().to_string()),
+        "{cargo:?}"
+    );
     assert_eq!(run.checks.len(), 1, "{}", run.output);
 
     // install: release never builds: the bad archive is an error.
@@ -689,7 +734,11 @@ fn the_action_installs_the_release_binary_only_when_its_checksum_matches() {
         &[("release-url", &url), ("install", "release")],
     );
     assert_eq!(run.code, 2, "{}", run.output);
-    assert!(run.cargo.is_empty() && run.checks.is_empty(), "{}", run.output);
+    assert!(
+        run.cargo.is_empty() && run.checks.is_empty(),
+        "{}",
+        run.output
+    );
 }
 
 #[test]
@@ -724,7 +773,11 @@ fn the_cache_key_follows_the_actions_source_not_an_empty_action_ref() {
             .env("GITHUB_OUTPUT", &outputs)
             .output()
             .expect("run action-version");
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let text = std::fs::read_to_string(&outputs).expect("outputs");
         std::fs::remove_file(&outputs).expect("reset");
         assert!(text.contains("target=aarch64-apple-darwin\n"), "{text}");

@@ -33,7 +33,9 @@ fn pinned(uses: &str) -> bool {
         return false;
     };
     let tag = at.strip_prefix('v').is_some_and(|v| {
-        !v.is_empty() && v.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        !v.is_empty()
+            && v.split('.')
+                .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
     });
     let sha = at.len() == 40 && at.chars().all(|c| c.is_ascii_hexdigit());
     name.split('/').count() >= 2 && (tag || sha)
@@ -58,14 +60,23 @@ fn check_steps(file: &str, steps: &[Value]) -> Vec<String> {
     let mut scripts = Vec::new();
     for step in steps {
         match (step["uses"].as_str(), step["run"].as_str()) {
-            (Some(uses), None) => assert!(pinned(uses), "{file}: {uses} is not pinned to a version"),
+            (Some(uses), None) => {
+                assert!(pinned(uses), "{file}: {uses} is not pinned to a version")
+            }
             (None, Some(run)) => {
                 for script in local_scripts(run) {
                     let path = root.join(&script);
                     let meta = std::fs::metadata(&path)
                         .unwrap_or_else(|e| panic!("{file}: {script} is missing: {e}"));
-                    assert!(meta.permissions().mode() & 0o111 != 0, "{script} is not executable");
-                    let out = Command::new("bash").arg("-n").arg(&path).output().expect("bash");
+                    assert!(
+                        meta.permissions().mode() & 0o111 != 0,
+                        "{script} is not executable"
+                    );
+                    let out = Command::new("bash")
+                        .arg("-n")
+                        .arg(&path)
+                        .output()
+                        .expect("bash");
                     assert!(out.status.success(), "{script} does not parse");
                     scripts.push(script);
                 }
@@ -81,21 +92,30 @@ fn the_action_and_the_workflows_reference_only_pinned_actions_and_scripts_that_e
     let action = load("action.yml");
     assert_eq!(action["runs"]["using"], "composite");
     for (name, input) in action["inputs"].as_mapping().expect("inputs") {
-        assert!(input["description"].as_str().is_some(), "{name:?} has a description");
+        assert!(
+            input["description"].as_str().is_some(),
+            "{name:?} has a description"
+        );
         assert_eq!(input["required"], Value::Bool(false), "{name:?}");
     }
     let steps = action["runs"]["steps"].as_sequence().expect("steps");
     let scripts = check_steps("action.yml", steps);
     assert_eq!(
         scripts,
-        ["scripts/action-version", "scripts/action-install", "scripts/action-check"]
+        [
+            "scripts/action-version",
+            "scripts/action-install",
+            "scripts/action-check"
+        ]
     );
 
     let mut found = Vec::new();
     for workflow in ["ci.yml", "release.yml"] {
         let doc = load(&format!(".github/workflows/{workflow}"));
         for (job, body) in doc["jobs"].as_mapping().expect("jobs") {
-            let steps = body["steps"].as_sequence().unwrap_or_else(|| panic!("{job:?} steps"));
+            let steps = body["steps"]
+                .as_sequence()
+                .unwrap_or_else(|| panic!("{job:?} steps"));
             found.extend(check_steps(workflow, steps));
         }
     }
@@ -129,7 +149,10 @@ fn the_release_builds_every_promised_target_and_names_archives_as_the_action_dow
     // Every target the Action maps a runner to is built.
     let version_script = read("scripts/action-version");
     for target in &targets {
-        assert!(version_script.contains(target), "action-version lacks {target}");
+        assert!(
+            version_script.contains(target),
+            "action-version lacks {target}"
+        );
     }
     // One archive name, three places: the packager, the Action and cargo-binstall.
     let name = "agentfence-v$version-$target";
@@ -139,14 +162,21 @@ fn the_release_builds_every_promised_target_and_names_archives_as_the_action_dow
     assert!(manifest.contains(
         "pkg-url = \"{ repo }/releases/download/v{ version }/{ name }-v{ version }-{ target }{ archive-suffix }\""
     ));
-    assert!(manifest.contains("\n[profile.dist]\n"), "the dist profile exists");
+    assert!(
+        manifest.contains("\n[profile.dist]\n"),
+        "the dist profile exists"
+    );
     // The release notes of this very version exist.
     let out = Command::new("bash")
         .arg(root.join("scripts/release-notes"))
         .arg(format!("v{}", env!("CARGO_PKG_VERSION")))
         .output()
         .expect("run release-notes");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let missing = Command::new("bash")
         .arg(root.join("scripts/release-notes"))
         .arg("v999.0.0")
