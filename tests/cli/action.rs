@@ -629,6 +629,19 @@ fn the_action_fails_closed_on_a_shallow_checkout_and_an_unknown_event() {
     let ws = checkout(&server, &head);
     let runner = Runner::new(ws.path());
     runner.restore_cache();
+    // A target branch that cannot be fetched: exit 2, and the reason is shown, not swallowed.
+    let mut event = pull_request_event(&base, &head);
+    event["event"]["pull_request"]["base"]["ref"] = json!("gone");
+    let run = runner.run(event, &[]);
+    assert_eq!(run.code, 2, "{}", run.output);
+    assert!(
+        run.output
+            .contains("::error title=agentfence::could not fetch the target branch 'gone'"),
+        "{}",
+        run.output
+    );
+    assert!(run.checks.is_empty());
+
     let mut event = pull_request_event(&base, &head);
     event["event_name"] = json!("workflow_dispatch");
     let run = runner.run(event, &[]);
@@ -638,7 +651,16 @@ fn the_action_fails_closed_on_a_shallow_checkout_and_an_unknown_event() {
             .contains("set both the range and the base inputs"),
         "{}",
         run.output
-    );
+    ); // With both inputs, any event is checked as told.
+    let mut event = pull_request_event(&base, &head);
+    event["event_name"] = json!("workflow_dispatch");
+    let range = format!("{base}..{head}");
+    let run = runner.run(event, &[("range", &range), ("base", "origin/main")]);
+    // (These rules bind no pusher, and the commit carries no trailer: nobody's to judge.)
+    assert_eq!(run.code, 0, "{}", run.output);
+    assert_eq!(run.checks.len(), 1);
+    assert_eq!(run.checks[0][1..3], strings(&["--base", &base]));
+    assert_eq!(run.checks[0].last(), Some(&range));
 }
 
 /// A release directory as the Action downloads from: `v<version>/<name>.tar.gz` and its
