@@ -310,8 +310,7 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
-    /// Write a starter .agentfence.yaml for this repository, naming the agents seen in its
-    /// recent history.
+    /// Write a starter .agentfence.yaml naming the agents seen in this repository's history.
     #[command(after_help = concat!(
         plain_exit!(),
         "An existing .agentfence.yaml is never replaced without --force (exit 2).\n",
@@ -328,8 +327,7 @@ enum Command {
         #[arg(long, default_value_t = commands::init::DEFAULT_COMMITS, value_name = "N")]
         commits: usize,
     },
-    /// Show agentfence at work, with nothing to set up: a scratch server with the hook,
-    /// pushes by an agent and by a person, and both outcomes.
+    /// See the server hook reject an agent's push and accept a person's; nothing to set up.
     #[command(after_help = concat!(
         "Exit status:\n  \
          0  the demo ran: the agent's push was rejected and the person's accepted\n  \
