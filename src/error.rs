@@ -29,6 +29,9 @@ pub enum Error {
     /// The error was already told to the user in the command's own words (exit 2).
     #[error("could not check (reported above)")]
     Reported,
+    /// `init`, `demo` or `man` could not set up what they write (a file exists, git failed).
+    #[error(transparent)]
+    Setup(#[from] crate::commands::setup::SetupError),
     /// The report could not be written.
     #[error("writing output: {0}")]
     Output(#[from] io::Error),

@@ -2,6 +2,11 @@
 //! outcome to an exit code (0 clean, 1 rejected, 2 could not check). The verdict is fixed
 //! before anything is written and no write error lowers it; every error is one
 //! `agentfence: ...` line per problem on stderr.
+//!
+//! Options may come before or after positional arguments, as in git (`check A..B --format
+//! json`), and `--` ends them: no positional takes values that start with `-`. A misspelt
+//! option is an error (exit 2) that suggests the nearest real one. Every command's
+//! `--help` ends with its exit status, the environment variables it reads and an example.
 
 use std::io::{self, IsTerminal, Write};
 use std::path::PathBuf;
@@ -12,12 +17,66 @@ use agentfence::commands::install::Hook;
 use agentfence::commands::{self, Outcome};
 use agentfence::report::Format;
 use agentfence::rules_source::RulesRequest;
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, Parser, Subcommand};
 use time::OffsetDateTime;
+
+/// The exit status of the commands that judge (check and the hooks).
+macro_rules! judge_exit {
+    () => {
+        "Exit status:\n  \
+         0  nothing rejected (or --audit)\n  \
+         1  rejected by the rules\n  \
+         2  could not check: unreadable or invalid rules, bad input, repository error\n"
+    };
+}
+
+/// The exit status of the commands that only read or write (no verdict).
+macro_rules! plain_exit {
+    () => {
+        "Exit status:\n  \
+         0  done\n  \
+         2  could not do it (the error says what and where)\n"
+    };
+}
+
+/// Where rules come from, for the commands that read them from a trusted revision.
+macro_rules! env_rules {
+    () => {
+        "  AGENTFENCE_RULES     the rules file, when --rules is not given (then git config\n                       \
+         agentfence.rules, then the committed .agentfence.yaml)\n"
+    };
+}
+
+/// The acting agent, for the local hooks.
+macro_rules! env_local {
+    () => {
+        "  AGENTFENCE_AGENT     the agent doing the work, when --agent is not given\n  \
+         CLAUDECODE, CURSOR_AGENT, CODEX_SANDBOX, GEMINI_CLI, ...\n                       \
+         the agents' env markers (see the rules' `match.env`)\n"
+    };
+}
 
 /// Authorization for AI coding agents at git's own gates.
 #[derive(Parser, Debug)]
-#[command(name = "agentfence", version, about, max_term_width = 100)]
+#[command(
+    name = "agentfence",
+    version,
+    about,
+    max_term_width = 100,
+    after_help = concat!(
+        "Exit status (every command): 0 nothing rejected, 1 rejected by the rules, 2 could not\n\
+         check. Every hook treats 1 and 2 alike: nothing gets through on an error.\n\n",
+        "Environment:\n",
+        env_rules!(),
+        "  AGENTFENCE_PUSHER    the authenticated pusher (check, pre-receive)\n  \
+         NO_COLOR             no colour in the text report\n\n",
+        "Examples:\n  \
+         agentfence demo                        see it judge agents' pushes, nothing to set up\n  \
+         agentfence check origin/main..HEAD     check a branch's commits\n  \
+         agentfence init                        write a starter .agentfence.yaml\n  \
+         agentfence help check                  one command's options"
+    )
+)]
 struct Cli {
     /// Run as if started in DIR, like `git -C`.
     #[arg(short = 'C', global = true, value_name = "DIR")]
@@ -95,6 +154,18 @@ impl LocalArgs {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Lint a commit series (CI, pull requests); default range @{upstream}..HEAD.
+    #[command(after_help = concat!(
+        judge_exit!(),
+        "\nEnvironment:\n",
+        env_rules!(),
+        "  AGENTFENCE_PUSHER    the authenticated pusher, when no --pusher is given\n  \
+         NO_COLOR             no colour in the text report\n",
+        "\nExamples:\n  \
+         agentfence check origin/main..HEAD\n  \
+         agentfence check origin/main..HEAD --format json\n  \
+         agentfence check --base origin/main --ref refs/heads/topic --pusher alice origin/main..topic\n  \
+         agentfence check -- -odd-revision"
+    ))]
     Check {
         #[command(flatten)]
         judge: JudgeArgs,
@@ -108,11 +179,27 @@ enum Command {
         /// and the run's actors (repeatable; else AGENTFENCE_PUSHER).
         #[arg(long, value_name = "NAME")]
         pusher: Vec<String>,
-        /// Revision ranges, as `git rev-list` takes them.
-        #[arg(value_name = "RANGE", allow_hyphen_values = true)]
+        /// Also every commit reachable from any ref, as `git rev-list --all`.
+        #[arg(long)]
+        all: bool,
+        /// Revision ranges, as `git rev-list` takes them (after `--`, even one starting
+        /// with `-`).
+        #[arg(value_name = "RANGE")]
         ranges: Vec<String>,
     },
     /// Server hook: judge a push from git's "<old> <new> <ref>" stdin lines.
+    #[command(after_help = concat!(
+        judge_exit!(),
+        "git treats 1 and 2 alike: the push does not happen.\n",
+        "\nEnvironment:\n",
+        env_rules!(),
+        "  AGENTFENCE_PUSHER, GL_USERNAME, GITEA_PUSHER_NAME, GL_USER, REMOTE_USER\n                       \
+         the authenticated pusher, the first one set, when no --pusher is given\n  \
+         GIT_DIR, GIT_OBJECT_DIRECTORY, GIT_ALTERNATE_OBJECT_DIRECTORIES\n                       \
+         set by git: the repository and the push's quarantine\n",
+        "\nExample (hooks/pre-receive in a bare repository):\n  \
+         exec agentfence pre-receive"
+    ))]
     PreReceive {
         #[command(flatten)]
         judge: JudgeArgs,
@@ -126,11 +213,30 @@ enum Command {
         log: Option<PathBuf>,
     },
     /// Local hook: check the staged change (index vs HEAD) for the acting agent.
+    #[command(after_help = concat!(
+        judge_exit!(),
+        "git treats 1 and 2 alike: the commit is not made.\n",
+        "\nEnvironment:\n",
+        env_rules!(),
+        env_local!(),
+        "  GIT_INDEX_FILE       the index to check (set by git)\n",
+        "\nExample (.git/hooks/pre-commit; `agentfence install` writes it):\n  \
+         exec agentfence pre-commit"
+    ))]
     PreCommit {
         #[command(flatten)]
         local: LocalArgs,
     },
     /// Local hook: check the commit about to be made, with its message in FILE.
+    #[command(after_help = concat!(
+        judge_exit!(),
+        "git treats 1 and 2 alike: the commit is not made.\n",
+        "\nEnvironment:\n",
+        env_rules!(),
+        env_local!(),
+        "\nExample (.git/hooks/commit-msg; `agentfence install` writes it):\n  \
+         exec agentfence commit-msg \"$1\""
+    ))]
     CommitMsg {
         #[command(flatten)]
         local: LocalArgs,
@@ -139,6 +245,17 @@ enum Command {
         file: PathBuf,
     },
     /// Local hook: check a push from git's "<lref> <loid> <rref> <roid>" stdin lines.
+    #[command(after_help = concat!(
+        judge_exit!(),
+        "git treats 1 and 2 alike: the push does not happen.\n",
+        "\nEnvironment:\n",
+        env_rules!(),
+        env_local!(),
+        "  PRE_COMMIT_FROM_REF, PRE_COMMIT_TO_REF, PRE_COMMIT_REMOTE_NAME, PRE_COMMIT_REMOTE_BRANCH\n                       \
+         the push, as the pre-commit framework describes it (no REMOTE given)\n",
+        "\nExample (.git/hooks/pre-push; `agentfence install` writes it):\n  \
+         exec agentfence pre-push \"$1\" \"$2\""
+    ))]
     PrePush {
         #[command(flatten)]
         local: LocalArgs,
@@ -154,6 +271,15 @@ enum Command {
         url: Option<String>,
     },
     /// An agent's boundary, in short sentences for CLAUDE.md or AGENTS.md (or as JSON).
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment:\n",
+        env_rules!(),
+        env_local!(),
+        "\nExamples:\n  \
+         agentfence brief --agent claude-code\n  \
+         agentfence brief --format json"
+    ))]
     Brief {
         /// The agent (else the acting agent from AGENTFENCE_AGENT or env markers, else all).
         #[arg(long, value_name = "NAME")]
@@ -169,6 +295,15 @@ enum Command {
         at: Option<OffsetDateTime>,
     },
     /// Install the local hooks (pre-commit, commit-msg, pre-push) into this repository.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment:\n",
+        env_rules!(),
+        "  AGENTFENCE_BIN       read by the installed hooks: the binary they run\n",
+        "\nExamples:\n  \
+         agentfence install\n  \
+         agentfence install --hook pre-push --brief CLAUDE.md --agent claude-code"
+    ))]
     Install {
         /// A hook to install (repeatable; default: all three).
         #[arg(long = "hook", value_enum, value_name = "NAME")]
@@ -190,7 +325,49 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         rules: Option<PathBuf>,
     },
+    /// Write a starter .agentfence.yaml naming the agents seen in this repository's history.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "An existing .agentfence.yaml is never replaced without --force (exit 2).\n",
+        "\nEnvironment: none read.\n",
+        "\nExamples:\n  \
+         agentfence init\n  \
+         agentfence init --commits 5000 --force"
+    ))]
+    Init {
+        /// Replace an existing .agentfence.yaml.
+        #[arg(long)]
+        force: bool,
+        /// How many of HEAD's most recent commits to look at for agents' markers.
+        #[arg(long, default_value_t = commands::init::DEFAULT_COMMITS, value_name = "N")]
+        commits: usize,
+    },
+    /// See the server hook reject an agent's push and accept a person's; nothing to set up.
+    #[command(after_help = concat!(
+        "Exit status:\n  \
+         0  the demo ran: the agent's push was rejected and the person's accepted\n  \
+         2  it could not run (git missing, an unwritable directory) or an outcome was not\n     \
+         the expected one\n",
+        "\nEnvironment: none read; git runs without your git config.\n",
+        "\nExamples:\n  \
+         agentfence demo\n  \
+         agentfence demo --dir /tmp/agentfence-demo     keep the repositories to explore"
+    ))]
+    Demo {
+        /// Build the demo in DIR (new or empty) and keep it, instead of a temporary
+        /// directory that is removed afterwards.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Why each commit is owned, checked and judged as it is.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment:\n",
+        env_rules!(),
+        "\nExamples:\n  \
+         agentfence explain HEAD\n  \
+         agentfence explain HEAD~3..HEAD --format json"
+    ))]
     Explain {
         /// The rules file.
         #[arg(long, value_name = "FILE")]
@@ -205,36 +382,114 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         pusher: Vec<String>,
         /// Commits (or ranges) to explain.
-        #[arg(value_name = "REV", required = true, allow_hyphen_values = true)]
+        #[arg(value_name = "REV", required = true)]
         revisions: Vec<String>,
     },
     /// Per-commit diff stats, in git's numstat format.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment: none read.\n",
+        "\nExamples:\n  \
+         agentfence stat HEAD~10..HEAD\n  \
+         agentfence stat --threads 1 main"
+    ))]
     Stat {
         /// Worker threads (0: one per core).
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, value_name = "N")]
         threads: usize,
+        /// Also every commit reachable from any ref, as `git log --all`.
+        #[arg(long)]
+        all: bool,
         /// Revision ranges, as `git rev-list` takes them.
-        #[arg(value_name = "RANGE", allow_hyphen_values = true)]
+        #[arg(value_name = "RANGE")]
         ranges: Vec<String>,
     },
     /// Measure control over a history: per owner, task and week (text, json or html).
+    #[command(after_help = concat!(
+        "Exit status:\n  \
+         0  the report was written (every commit judged in audit mode)\n  \
+         2  could not measure (bad range, rules, repository, or output file)\n",
+        "\nEnvironment: AGENTFENCE_RULES, AGENTFENCE_BASELINE (rules, as for check).\n",
+        "\nExamples:\n  \
+         agentfence report\n  \
+         agentfence report origin/main~500..origin/main --format html --output report.html"
+    ))]
     Report(commands::report::ReportArgs),
-    /// Validate a rules file, or print the embedded default rules.
+    /// Validate a rules file, print the embedded default rules or the rules' JSON Schema.
+    #[command(after_help = concat!(
+        "Exit status:\n  \
+         0  valid (check), printed (default, schema)\n  \
+         2  invalid or unreadable: one line per problem, with file, line and column\n",
+        "\nEnvironment: none read.\n",
+        "\nExamples:\n  \
+         agentfence rules check .agentfence.yaml\n  \
+         agentfence rules default > .agentfence.yaml"
+    ))]
     Rules {
         #[command(subcommand)]
         command: RulesCommand,
+    },
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment: none read.\n",
+        "\nExamples:\n  \
+         agentfence completions bash > ~/.local/share/bash-completion/completions/agentfence\n  \
+         agentfence completions zsh > ~/.zfunc/_agentfence\n  \
+         agentfence completions fish > ~/.config/fish/completions/agentfence.fish"
+    ))]
+    Completions {
+        /// The shell.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), or write one page per command into a directory.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment: none read.\n",
+        "\nExamples:\n  \
+         agentfence man | man -l -\n  \
+         agentfence man --out-dir /usr/local/share/man/man1"
+    ))]
+    Man {
+        /// Write agentfence.1 and agentfence-COMMAND.1 for every command into DIR.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
     },
 }
 
 #[derive(Subcommand, Debug)]
 enum RulesCommand {
     /// Validate a rules file (default: .agentfence.yaml); exit 0 valid, 2 invalid.
+    #[command(after_help = concat!(
+        "Exit status:\n  \
+         0  valid\n  \
+         2  invalid or unreadable: one line per problem, with file, line and column\n",
+        "\nEnvironment: none read.\n",
+        "\nExample:\n  \
+         agentfence rules check rules/team.yaml"
+    ))]
     Check {
         /// The rules file.
+        #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
     },
     /// Print the embedded default rules.
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment: none read.\n",
+        "\nExample:\n  \
+         agentfence rules default > .agentfence.yaml"
+    ))]
     Default,
+    /// Print the JSON Schema of the rules file (for editors and SchemaStore).
+    #[command(after_help = concat!(
+        plain_exit!(),
+        "\nEnvironment: none read.\n",
+        "\nExample:\n  \
+         agentfence rules schema > agentfence.schema.json"
+    ))]
+    Schema,
 }
 
 fn main() -> ExitCode {
@@ -269,7 +524,8 @@ fn run(
             base,
             target_ref,
             pusher,
-            ranges,
+            all,
+            mut ranges,
         } => {
             let pushers = if pusher.is_empty() {
                 std::env::var("AGENTFENCE_PUSHER")
@@ -280,6 +536,9 @@ fn run(
             } else {
                 pusher
             };
+            if all {
+                ranges.push("--all".to_owned());
+            }
             let opts = commands::check::CheckOptions {
                 dir,
                 rules: judge.rules_request(),
@@ -388,6 +647,23 @@ fn run(
             };
             commands::install::run(&opts, out)
         }
+        Command::Init { force, commits } => {
+            let opts = commands::init::InitOptions {
+                dir,
+                force,
+                commits,
+            };
+            commands::init::run(&opts, out).map(|()| Outcome::Clean)
+        }
+        Command::Demo { dir: keep } => {
+            let binary =
+                std::env::current_exe().map_err(|source| agentfence::input::InputError::Read {
+                    what: "the path of this agentfence binary".to_owned(),
+                    source,
+                })?;
+            let opts = commands::demo::DemoOptions { binary, dir: keep };
+            commands::demo::run(&opts, out).map(|()| Outcome::Clean)
+        }
         Command::Explain {
             rules,
             format,
@@ -405,7 +681,14 @@ fn run(
             };
             commands::explain::run(&opts, out)
         }
-        Command::Stat { threads, ranges } => {
+        Command::Stat {
+            threads,
+            all,
+            mut ranges,
+        } => {
+            if all {
+                ranges.push("--all".to_owned());
+            }
             let opts = commands::stat::StatOptions {
                 dir,
                 ranges,
@@ -429,7 +712,20 @@ fn run(
                 commands::rules::check_with_warnings(&file, out, &mut err).map(|()| Outcome::Clean)
             }
             RulesCommand::Default => commands::rules::print_default(out).map(|()| Outcome::Clean),
+            RulesCommand::Schema => commands::rules::print_schema(out).map(|()| Outcome::Clean),
         },
+        Command::Completions { shell } => {
+            commands::completions::completions(&mut Cli::command(), shell, out)
+                .map(|()| Outcome::Clean)
+        }
+        Command::Man { out_dir } => {
+            let cli = Cli::command();
+            match out_dir {
+                Some(dir) => commands::completions::man_pages(&cli, &dir, out),
+                None => commands::completions::man_page(&cli, out),
+            }
+            .map(|()| Outcome::Clean)
+        }
     }
 }
 
@@ -468,5 +764,15 @@ fn exit_code(result: agentfence::Result<Outcome>) -> ExitCode {
             }
             ExitCode::from(2)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
     }
 }

@@ -4,7 +4,10 @@
 pub mod brief;
 pub mod check;
 pub mod commit_msg;
+pub mod completions;
+pub mod demo;
 pub mod explain;
+pub mod init;
 pub mod install;
 pub mod local;
 pub mod pre_commit;
@@ -12,6 +15,7 @@ pub mod pre_push;
 pub mod pre_receive;
 pub mod report;
 pub mod rules;
+pub mod setup;
 pub mod stat;
 
 /// What a command concluded.

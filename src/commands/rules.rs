@@ -1,4 +1,5 @@
-//! `agentfence rules check|default`: validate a rules file, print the embedded default.
+//! `agentfence rules check|default|schema`: validate a rules file, print the embedded
+//! default, print the rules file's JSON Schema.
 
 use std::io::Write;
 use std::path::Path;
@@ -39,6 +40,13 @@ pub fn check_with_warnings(path: &Path, out: &mut dyn Write, err: &mut dyn Write
 /// Prints the embedded default rules.
 pub fn print_default(out: &mut dyn Write) -> Result<()> {
     out.write_all(rules::DEFAULT_RULES.as_bytes())?;
+    Ok(())
+}
+
+/// Prints the JSON Schema of the rules file (draft-07), as published in
+/// `schema/agentfence.schema.json`.
+pub fn print_schema(out: &mut dyn Write) -> Result<()> {
+    out.write_all(rules::schema::json().as_bytes())?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Reports: a finished [`Report`] rendered for whoever reads it.
 //!
-//! Four renderers, one per [`Format`], each a pure function from a report to bytes on a
+//! Six renderers, one per [`Format`], each a pure function from a report to bytes on a
 //! `&mut dyn Write` (the library never prints):
 //!
 //! - **text** — for people and for git hooks, whose stderr reaches the pusher as `remote:`
@@ -8,12 +8,16 @@
 //!   boundary, once per rule crossed;
 //! - **json** — the shape CONTRACT.md fixes, for scripts;
 //! - **sarif** — SARIF 2.1.0, for GitHub code scanning and other SARIF viewers;
-//! - **github** — GitHub Actions workflow commands, one annotation per violation.
+//! - **github** — GitHub Actions workflow commands, one annotation per violation;
+//! - **junit** — JUnit XML, one test case per violation, for CI test dashboards;
+//! - **gitlab** — GitLab Code Quality JSON, one issue per violation, for merge requests.
 //!
 //! Nothing here judges: the verdict is [`Report::rejected`], counts are [`Report::count`].
 
 mod github;
+mod gitlab;
 mod json;
+mod junit;
 mod sarif;
 mod text;
 
@@ -38,11 +42,22 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// JUnit XML, one test case per violation, for CI test dashboards.
+    Junit,
+    /// GitLab Code Quality JSON, for merge request widgets.
+    Gitlab,
 }
 
 impl Format {
     /// Every format, in the order `--help` lists them.
-    pub const ALL: &'static [Format] = &[Format::Text, Format::Json, Format::Sarif, Format::Github];
+    pub const ALL: &'static [Format] = &[
+        Format::Text,
+        Format::Json,
+        Format::Sarif,
+        Format::Github,
+        Format::Junit,
+        Format::Gitlab,
+    ];
 
     /// The name `--format` takes.
     pub fn as_str(self) -> &'static str {
@@ -51,6 +66,8 @@ impl Format {
             Format::Json => "json",
             Format::Sarif => "sarif",
             Format::Github => "github",
+            Format::Junit => "junit",
+            Format::Gitlab => "gitlab",
         }
     }
 }
@@ -63,7 +80,7 @@ impl fmt::Display for Format {
 
 /// A `--format` value that names no format.
 #[derive(Clone, PartialEq, Eq, Debug, thiserror::Error)]
-#[error("unknown report format '{given}' (expected text, json, sarif or github)")]
+#[error("unknown report format '{given}' (expected text, json, sarif, github, junit or gitlab)")]
 pub struct UnknownFormat {
     /// What was given.
     pub given: String,
@@ -72,7 +89,8 @@ pub struct UnknownFormat {
 impl FromStr for Format {
     type Err = UnknownFormat;
 
-    /// Parses `text`, `json`, `sarif` or `github` (exactly; formats are lowercase).
+    /// Parses `text`, `json`, `sarif`, `github`, `junit` or `gitlab` (exactly; formats are
+    /// lowercase).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Format::ALL
             .iter()
@@ -110,6 +128,8 @@ pub fn render(
         Format::Json => json::render(report, out),
         Format::Sarif => sarif::render(report, out),
         Format::Github => github::render(report, out),
+        Format::Junit => junit::render(report, out),
+        Format::Gitlab => gitlab::render(report, out),
     }
 }
 

@@ -245,7 +245,7 @@ fn uri_reference(path: &str) -> String {
 /// (and the ref and agent when there is no commit). Fields are separated by NUL, which none of them
 /// can contain. FNV is fixed by its definition, unlike std's `DefaultHasher`, so the
 /// fingerprint survives compiler upgrades.
-fn fingerprint(v: &Violation) -> String {
+pub(super) fn fingerprint(v: &Violation) -> String {
     let commit = v.commit.as_ref().map(|c| c.as_str());
     // A commit names its finding; without one (ref and push-wide rules), the ref and the
     // agent do, so that two agents' push limits in one run stay two alerts.

@@ -140,7 +140,7 @@ fn formats_parse_from_their_names() {
     let err = "xml".parse::<Format>().expect_err("xml is no format");
     assert_eq!(
         err.to_string(),
-        "unknown report format 'xml' (expected text, json, sarif or github)"
+        "unknown report format 'xml' (expected text, json, sarif, github, junit or gitlab)"
     );
     assert!("JSON".parse::<Format>().is_err());
 }
@@ -379,6 +379,10 @@ fn sarif_snapshots() {
 /// The SARIF 2.1.0 JSON schema as the `serde-sarif` crate ships it (`src/schema.json`,
 /// the OASIS schema in its draft-07 form), found through `cargo metadata` so that it comes
 /// from the crates.io registry like every other dependency and no copy is kept here.
+///
+/// serde-sarif is declared for a target that never exists (`cfg(any())` in Cargo.toml):
+/// it is resolved, locked and fetched by `cargo metadata`, but never compiled, which saved
+/// its code generator (schemafy, typed-builder) from every fresh `cargo test`.
 fn sarif_schema() -> Value {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let out = std::process::Command::new(cargo)
@@ -404,7 +408,7 @@ fn sarif_schema() -> Value {
         .iter()
         .find(|p| p["name"] == "serde-sarif")
         .and_then(|p| p["manifest_path"].as_str())
-        .expect("serde-sarif is a dev-dependency");
+        .expect("serde-sarif is a (never compiled) dev-dependency");
     let path = std::path::Path::new(manifest)
         .with_file_name("src")
         .join("schema.json");
@@ -566,4 +570,227 @@ fn github_commands_one_line_each() {
     assert!(tricky.starts_with(
         "::error file=docs/my notes%2C v2%3A résumé%0Aä.md,title=agentfence path-scope::docs/my notes, v2: résumé%0Aä.md is outside"
     ));
+}
+
+// ---- junit ---------------------------------------------------------------------------
+
+/// A path and a message that try to close the XML element they sit in and open another,
+/// with a control character XML 1.0 cannot carry.
+fn hostile() -> Report {
+    let path = "x\"/><testcase name=\"forged\"/><y a=\"&amp;\u{1}";
+    let mut v = Violation::new(
+        RuleId::PathDenied,
+        format!("{path} matches deny pattern ']]></failure><testcase name=\"forged\">'"),
+    )
+    .with_path(path);
+    v.commit = Some(id(SHA1));
+    v.agent = Some("cl<aude>".into());
+    Report {
+        violations: vec![v],
+        commits: 1,
+        refs: 0,
+    }
+}
+
+/// One test case of a JUnit document, read back with an XML parser.
+#[derive(Debug, Default)]
+struct Case {
+    classname: String,
+    name: String,
+    file: Option<String>,
+    failure_message: Option<String>,
+    body: String,
+}
+
+/// Parses a JUnit document strictly (well-formed or panic) into its suite counts and cases.
+fn junit_cases(xml: &str) -> (Vec<(String, String)>, Vec<Case>) {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(xml);
+    reader.config_mut().check_end_names = true;
+    let mut suites = Vec::new();
+    let mut cases: Vec<Case> = Vec::new();
+    let attrs = |e: &quick_xml::events::BytesStart<'_>| -> Vec<(String, String)> {
+        e.attributes()
+            .map(|a| {
+                let a = a.expect("a well-formed attribute");
+                (
+                    a.key.as_ref().to_owned(),
+                    a.normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                        .expect("a valid escape")
+                        .into_owned(),
+                )
+            })
+            .collect()
+    };
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            Event::Eof => break,
+            Event::Start(e) | Event::Empty(e) => {
+                let a = attrs(&e);
+                let get = |k: &str| a.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+                match e.name().as_ref() {
+                    "testsuite" => suites.extend(a.clone()),
+                    "testcase" => cases.push(Case {
+                        classname: get("classname").expect("classname"),
+                        name: get("name").expect("name"),
+                        file: get("file"),
+                        ..Case::default()
+                    }),
+                    "failure" => {
+                        cases.last_mut().expect("in a case").failure_message = get("message");
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                if let Some(case) = cases.last_mut() {
+                    case.body.push_str(&t.xml10_content());
+                }
+            }
+            Event::GeneralRef(r) => {
+                let c = match r.resolve_char_ref().expect("a valid character reference") {
+                    Some(c) => c.to_string(),
+                    None => {
+                        let name = r.xml10_content();
+                        quick_xml::escape::resolve_xml_entity(&name)
+                            .expect("a predefined entity")
+                            .to_owned()
+                    }
+                };
+                if let Some(case) = cases.last_mut() {
+                    case.body.push_str(&c);
+                }
+            }
+            _ => {}
+        }
+    }
+    (suites, cases)
+}
+
+#[test]
+fn junit_snapshots() {
+    for (name, report) in all_reports() {
+        insta::assert_snapshot!(format!("junit_{name}"), plain(&report, Format::Junit));
+    }
+}
+
+#[test]
+fn junit_reads_back_one_case_per_violation() {
+    for (name, report) in all_reports().into_iter().chain([("hostile", hostile())]) {
+        let (suite, cases) = junit_cases(&plain(&report, Format::Junit));
+        let attr = |k: &str| {
+            suite
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.as_str())
+        };
+        let errors = report.count(Severity::Error).to_string();
+        assert_eq!(attr("failures"), Some(errors.as_str()), "{name}");
+        if report.violations.is_empty() {
+            assert_eq!(cases.len(), 1, "{name}");
+            assert_eq!(cases[0].name, "checked");
+            assert!(cases[0].body.contains("accepted"), "{name}");
+            continue;
+        }
+        assert_eq!(cases.len(), report.violations.len(), "{name}");
+        for (case, v) in cases.iter().zip(&report.violations) {
+            assert_eq!(case.classname, format!("agentfence.{}", v.rule), "{name}");
+            let expected_path = v.path.as_deref().map(|p| p.replace('\u{1}', "\u{FFFD}"));
+            assert_eq!(case.file, expected_path, "{name}");
+            let message = v.message.replace('\u{1}', "\u{FFFD}");
+            match v.severity {
+                Severity::Error => {
+                    assert_eq!(case.failure_message.as_deref(), Some(message.as_str()));
+                }
+                Severity::Warning => assert_eq!(case.failure_message, None, "{name}"),
+            }
+            assert!(case.body.contains(&message), "{name}: {case:?}");
+            assert!(case.body.contains(v.rule.help()), "{name}: {case:?}");
+        }
+    }
+}
+
+#[test]
+fn junit_escapes_what_comes_from_the_repository() {
+    let xml = plain(&hostile(), Format::Junit);
+    assert!(!xml.contains("<testcase name=\"forged\""), "{xml}");
+    assert!(!xml.contains('\u{1}'));
+    let (_, cases) = junit_cases(&xml);
+    assert_eq!(cases.len(), 1, "{xml}");
+    assert!(cases[0].body.contains("agent cl<aude>"), "{:?}", cases[0]);
+}
+
+// ---- gitlab --------------------------------------------------------------------------
+
+#[test]
+fn gitlab_snapshots() {
+    for (name, report) in all_reports() {
+        insta::assert_snapshot!(format!("gitlab_{name}"), plain(&report, Format::Gitlab));
+    }
+}
+
+#[test]
+fn gitlab_issues_have_the_fields_gitlab_reads() {
+    for (name, report) in all_reports().into_iter().chain([("hostile", hostile())]) {
+        let doc: Value =
+            serde_json::from_str(&plain(&report, Format::Gitlab)).expect("the report is JSON");
+        let issues = doc.as_array().expect("an array");
+        assert_eq!(issues.len(), report.violations.len(), "{name}");
+        for (issue, v) in issues.iter().zip(&report.violations) {
+            let keys: Vec<&str> = issue
+                .as_object()
+                .expect("an object")
+                .keys()
+                .map(String::as_str)
+                .collect();
+            assert_eq!(
+                keys,
+                [
+                    "check_name",
+                    "description",
+                    "fingerprint",
+                    "location",
+                    "severity"
+                ],
+                "{name}"
+            );
+            assert_eq!(issue["check_name"], v.rule.as_str());
+            let severity = match v.severity {
+                Severity::Error => "critical",
+                Severity::Warning => "minor",
+            };
+            assert_eq!(issue["severity"], severity);
+            let description = issue["description"].as_str().expect("text");
+            assert!(description.starts_with(&v.message), "{name}");
+            assert!(description.ends_with(v.rule.help()), "{name}");
+            assert_eq!(
+                issue["location"]["path"],
+                v.path.as_deref().unwrap_or(".agentfence.yaml")
+            );
+            assert_eq!(issue["location"]["lines"]["begin"], 1);
+        }
+    }
+    assert_eq!(plain(&accepted(), Format::Gitlab), "[]\n");
+}
+
+#[test]
+fn gitlab_fingerprints_are_stable_and_unique_within_a_report() {
+    let fingerprints = |r: &Report| -> Vec<String> {
+        let doc: Value = serde_json::from_str(&plain(r, Format::Gitlab)).expect("JSON");
+        doc.as_array()
+            .expect("an array")
+            .iter()
+            .map(|i| i["fingerprint"].as_str().expect("a fingerprint").to_owned())
+            .collect()
+    };
+    let mut twice = rejected();
+    let copy = twice.violations[0].clone();
+    twice.violations.push(copy);
+    let found = fingerprints(&twice);
+    assert_eq!(found, fingerprints(&twice), "stable");
+    let mut unique = found.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), found.len(), "{found:?}");
+    assert_eq!(found[..3], fingerprints(&rejected())[..]);
 }

@@ -15,6 +15,7 @@ mod model;
 pub mod presets;
 mod raw;
 mod signatures;
+pub mod schema;
 mod yaml;
 
 use std::io::Read;

@@ -14,6 +14,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use time::OffsetDateTime;
@@ -24,7 +25,7 @@ use time::macros::format_description;
 pub(crate) const SUPPORTED_VERSIONS: &[u64] = &[1];
 
 /// A whole rules file.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping that starts with `version: 1`"
@@ -86,16 +87,18 @@ impl<'de> Deserialize<'de> for Version {
 }
 
 /// One entry of `agents:`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "an agent: a mapping with `name`, `policy` and `preset` or `match`"
 )]
+#[schemars(extend("anyOf" = [{"required": ["preset"]}, {"required": ["match"]}]))]
 pub(crate) struct RawAgent {
     /// Unique name.
     pub(crate) name: Checked<AgentName>,
     /// A built-in marker set to add.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::preset")]
     pub(crate) preset: Option<String>,
     /// Explicit markers.
     #[serde(default, rename = "match")]
@@ -105,7 +108,7 @@ pub(crate) struct RawAgent {
 }
 
 /// An agent's `match:` conditions.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of match conditions (trailer, author, committer, pusher, env, signer)"
@@ -132,7 +135,7 @@ pub(crate) struct RawMatch {
 }
 
 /// One entry of `policies:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a policy: a mapping (refs, paths, limits, task, forbid, enforcement)"
@@ -159,7 +162,7 @@ pub(crate) struct RawPolicy {
 }
 
 /// `allow:` and `deny:` glob lists.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `allow` and/or `deny` lists"
@@ -174,7 +177,7 @@ pub(crate) struct RawScope {
 }
 
 /// A policy's `paths:`: `allow` and `deny` like refs, plus the two-person rule.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping with `allow`, `deny`, `approve` and/or `approvers` lists"
@@ -195,7 +198,7 @@ pub(crate) struct RawPaths {
 }
 
 /// `limits:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of limits (commit, push, file_size)"
@@ -213,7 +216,7 @@ pub(crate) struct RawLimits {
 }
 
 /// `limits.commit:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of limits (files, lines, added, deleted, bytes)"
@@ -233,7 +236,7 @@ pub(crate) struct RawCommitLimits {
 }
 
 /// `limits.push:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping of limits (commits, files, lines, bytes)"
@@ -251,7 +254,7 @@ pub(crate) struct RawPushLimits {
 }
 
 /// A policy's `task:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping (trailer, pattern, registry)"
@@ -269,7 +272,7 @@ pub(crate) struct RawTaskRule {
 }
 
 /// One entry of `tasks:`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a task: a mapping (agents, paths, expires)"
@@ -287,7 +290,7 @@ pub(crate) struct RawTask {
 }
 
 /// `enforcement:`.
-#[derive(Debug, Clone, Copy, Deserialize)]
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub(crate) enum RawEnforcement {
     /// Violations reject.

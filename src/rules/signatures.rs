@@ -23,7 +23,7 @@ use super::raw::Checked;
 use crate::signature::{MAX_SIGNERS_FILE_SIZE, SignatureCheck, SignerPaths, Signers, SignersError};
 
 /// `signatures:` as written.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(
     deny_unknown_fields,
     expecting = "a mapping (allowed_signers, openpgp_keys, revoked, humans, humans_presence, unverified_policy)"
