@@ -37,4 +37,5 @@ pub mod gate;
 pub mod measure;
 pub mod pipeline;
 pub mod report;
+pub mod revert;
 pub mod rules_source;

@@ -219,6 +219,8 @@ enum Command {
     },
     /// Measure control over a history: per owner, task and week (text, json or html).
     Report(commands::report::ReportArgs),
+    /// Undo a task's or an agent's commits on a new branch (in memory; works bare).
+    Revert(commands::revert::RevertArgs),
     /// Validate a rules file, or print the embedded default rules.
     Rules {
         #[command(subcommand)]
@@ -422,6 +424,7 @@ fn run(
             let progress = (err.is_terminal() && !hook).then_some(&mut err as &mut dyn Write);
             commands::report::run(&args.into_options(dir), out, progress)
         }
+        Command::Revert(args) => commands::revert::run(&args.into_options(dir, process_env())?, out),
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {
                 let file = file.unwrap_or_else(|| dir.join(".agentfence.yaml"));

@@ -11,6 +11,7 @@ pub mod pre_commit;
 pub mod pre_push;
 pub mod pre_receive;
 pub mod report;
+pub mod revert;
 pub mod rules;
 pub mod stat;
 
