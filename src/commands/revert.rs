@@ -68,8 +68,9 @@ pub struct RevertArgs {
     /// Worker threads for judging ownership (0: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
-    /// Revision ranges, as `git rev-list` takes them.
-    #[arg(value_name = "RANGE", allow_hyphen_values = true)]
+    /// Revision ranges, as `git rev-list` takes them. Options may follow them; after
+    /// `--` every argument is a range.
+    #[arg(value_name = "RANGE")]
     pub ranges: Vec<String>,
 }
 

@@ -17,6 +17,7 @@ mod pre_receive;
 mod report;
 mod report_html;
 mod report_oracle;
+mod revert;
 mod rules;
 mod stat;
 mod support;
