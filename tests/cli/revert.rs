@@ -551,3 +551,29 @@ fn a_revert_of_a_reverted_task_commit_is_not_undone_again() {
     assert_eq!(report["commits"][1]["reverted_by"], r.as_str());
     assert_eq!(state(&repo), before);
 }
+
+#[test]
+fn report_recognises_a_merge_revert_by_its_remerge_diff() {
+    // report charges a merge against git's automatic merge of its parents; the revert
+    // `revert` writes undoes exactly that, so report counts the merge as reverted.
+    let repo = TestRepo::new();
+    let merge = evil_merge(&repo);
+    let out = repo.run(&["revert", "--task", "M-1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let revert = repo.rev("revert/M-1");
+    let out = repo.run(&["report", "revert/M-1", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let reverts = json(&out)["reverts"].clone();
+    let found: Vec<(&str, &str)> = reverts
+        .as_array()
+        .expect("reverts")
+        .iter()
+        .map(|r| {
+            (
+                r["commit"].as_str().expect("commit"),
+                r["reverted_by"].as_str().expect("reverted_by"),
+            )
+        })
+        .collect();
+    assert_eq!(found, vec![(merge.as_str(), revert.as_str())]);
+}
