@@ -424,7 +424,9 @@ fn run(
             let progress = (err.is_terminal() && !hook).then_some(&mut err as &mut dyn Write);
             commands::report::run(&args.into_options(dir), out, progress)
         }
-        Command::Revert(args) => commands::revert::run(&args.into_options(dir, process_env())?, out),
+        Command::Revert(args) => {
+            commands::revert::run(&args.into_options(dir, process_env())?, out)
+        }
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {
                 let file = file.unwrap_or_else(|| dir.join(".agentfence.yaml"));

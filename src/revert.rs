@@ -374,12 +374,12 @@ pub fn identities(
     let person = |role: &str| -> Result<Stamp> {
         let var = |what: &str| env(&format!("GIT_{role}_{what}")).filter(|v| !v.is_empty());
         let who = Identity {
-            name: var("NAME").or_else(|| name.clone()).ok_or_else(|| {
-                no_identity(&format!("GIT_{role}_NAME"), "user.name")
-            })?,
-            email: var("EMAIL").or_else(|| email.clone()).ok_or_else(|| {
-                no_identity(&format!("GIT_{role}_EMAIL"), "user.email")
-            })?,
+            name: var("NAME")
+                .or_else(|| name.clone())
+                .ok_or_else(|| no_identity(&format!("GIT_{role}_NAME"), "user.name"))?,
+            email: var("EMAIL")
+                .or_else(|| email.clone())
+                .ok_or_else(|| no_identity(&format!("GIT_{role}_EMAIL"), "user.email"))?,
         };
         Ok(Stamp {
             who,
@@ -432,10 +432,7 @@ mod tests {
             git_message("Revert \"Revert \"add x\"\"", &id, false),
             format!("Revert \"Revert \"Revert \"add x\"\"\"\n\nThis reverts commit {A}.\n")
         );
-        assert_eq!(
-            with_task("m\n", Some("T-1")),
-            "m\n\nTask: T-1\n".to_owned()
-        );
+        assert_eq!(with_task("m\n", Some("T-1")), "m\n\nTask: T-1\n".to_owned());
         // The merge sentence still names the commit as report reads a revert's claim.
         assert_eq!(
             reverts::claimed(&git_message("m", &id, true)),

@@ -264,8 +264,7 @@ fn select(
         let judged = pipeline::judge(repo, &engines, id, false)?;
         Ok::<bool, crate::Error>(match &opts.select {
             Select::Task(task) => {
-                let measured =
-                    measure::from_judged(&judged, 0, Some(measure::Size::default()));
+                let measured = measure::from_judged(&judged, 0, Some(measure::Size::default()));
                 measured.task.as_deref() == Some(task.as_str())
             }
             Select::Agent(name) => judged
@@ -356,7 +355,11 @@ fn render_text(
         writeln!(out, "{}  {}  {what}", short(&c.commit), c.subject)?;
         if c.status == Status::Conflict && !c.later.is_empty() {
             let later: Vec<&str> = c.later.iter().map(short).collect();
-            writeln!(out, "    later commits touching those paths: {}", later.join(", "))?;
+            writeln!(
+                out,
+                "    later commits touching those paths: {}",
+                later.join(", ")
+            )?;
         }
     }
     let count = plan.to_revert().count();

@@ -81,15 +81,14 @@ impl Repo {
             context: "git's automatic merge of the parents of a merge".to_owned(),
             source,
         };
-        let found = self.with_merge_handle(|handle| {
-            match self.remerge(handle, *ours, *theirs)? {
+        let found =
+            self.with_merge_handle(|handle| match self.remerge(handle, *ours, *theirs)? {
                 Some(remerge) => {
                     let tree = handle.find_tree(remerge.tree).map_err(missing)?;
                     lookup(&tree, paths).map(Some).map_err(missing)
                 }
                 None => Ok(None),
-            }
-        })?;
+            })?;
         match found {
             Some(entries) => Ok(entries),
             None => first(&parents),

@@ -133,7 +133,10 @@ impl Repo {
     /// handle's in-memory store into the repository's object store.
     fn copy_tree(&self, handle: &git2::Repository, root: Oid) -> Result<(), GitError> {
         let fail = git2_error("copying git's automatic merge into the repository");
-        let (from, to) = (handle.odb().map_err(&fail)?, self.repo.odb().map_err(&fail)?);
+        let (from, to) = (
+            handle.odb().map_err(&fail)?,
+            self.repo.odb().map_err(&fail)?,
+        );
         let mut stack = vec![root];
         while let Some(id) = stack.pop() {
             if to.exists(id) {
@@ -143,11 +146,8 @@ impl Repo {
             if object.kind() == git2::ObjectType::Tree {
                 let tree = handle.find_tree(id).map_err(&fail)?;
                 for entry in tree.iter() {
-                    match entry.kind() {
-                        Some(git2::ObjectType::Tree | git2::ObjectType::Blob) => {
-                            stack.push(entry.id());
-                        }
-                        _ => {}
+                    if let Some(git2::ObjectType::Tree | git2::ObjectType::Blob) = entry.kind() {
+                        stack.push(entry.id());
                     }
                 }
             }

@@ -17,15 +17,16 @@ fn state(repo: &TestRepo) -> String {
     s += &repo.git(&["symbolic-ref", "-q", "HEAD"]);
     s += &repo.git(&["rev-parse", "HEAD"]);
     s += &repo.git(&["reflog", "show", "--all", "--format=%H %gs"]);
-    s += &repo.git(&[
-        "cat-file",
-        "--batch-all-objects",
-        "--batch-check=%(objecttype) %(objectname)",
-    ])
-    .lines()
-    .filter(|l| l.starts_with("commit "))
-    .collect::<Vec<_>>()
-    .join("\n");
+    s += &repo
+        .git(&[
+            "cat-file",
+            "--batch-all-objects",
+            "--batch-check=%(objecttype) %(objectname)",
+        ])
+        .lines()
+        .filter(|l| l.starts_with("commit "))
+        .collect::<Vec<_>>()
+        .join("\n");
     if !bare {
         s += &repo.git(&["status", "--porcelain", "--ignored"]);
         s += &repo.git(&["ls-files", "-s"]);
@@ -35,25 +36,27 @@ fn state(repo: &TestRepo) -> String {
 }
 
 fn json(out: &std::process::Output) -> Value {
-    serde_json::from_str(&stdout(out)).unwrap_or_else(|e| {
-        panic!(
-            "not JSON ({e}): {}\nstderr: {}",
-            stdout(out),
-            stderr(out)
-        )
-    })
+    serde_json::from_str(&stdout(out))
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(out), stderr(out)))
 }
 
 /// The message part of a commit object (everything after its headers).
 fn body(repo: &TestRepo, id: &str) -> String {
     let raw = repo.git(&["cat-file", "commit", id]);
-    raw.split_once("\n\n").map(|(_, b)| b.to_owned()).unwrap_or_default()
+    raw.split_once("\n\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default()
 }
 
 /// A worktree clone of `repo` checked out (detached) at `rev`.
 fn clone_at(repo: &TestRepo, rev: &str) -> TestRepo {
     let clone = TestRepo::new();
-    clone.git(&["fetch", "-q", &repo.path().display().to_string(), "+refs/heads/*:refs/remotes/o/*"]);
+    clone.git(&[
+        "fetch",
+        "-q",
+        &repo.path().display().to_string(),
+        "+refs/heads/*:refs/remotes/o/*",
+    ]);
     clone.git(&["checkout", "-q", "--detach", rev]);
     clone
 }
@@ -94,7 +97,13 @@ fn edit_line(repo: &TestRepo, path: &str, at: usize, text: &str) {
     let new: String = old
         .lines()
         .enumerate()
-        .map(|(i, l)| if i == at { format!("{text}\n") } else { format!("{l}\n") })
+        .map(|(i, l)| {
+            if i == at {
+                format!("{text}\n")
+            } else {
+                format!("{l}\n")
+            }
+        })
         .collect();
     std::fs::write(full, new).expect("write");
 }
@@ -179,11 +188,20 @@ fn a_task_reverts_as_git_reverts_it_on_generated_histories() {
         let generated = generate(&repo, seed);
         let onto = repo.rev("HEAD");
         let out = repo.run(&["revert", "--task", "T-7", "--format", "json"]);
-        assert_eq!(code(&out), 0, "seed {seed}: {}{}", stdout(&out), stderr(&out));
+        assert_eq!(
+            code(&out),
+            0,
+            "seed {seed}: {}{}",
+            stdout(&out),
+            stderr(&out)
+        );
         let report = json(&out);
         let commits = report["commits"].as_array().expect("commits");
         // Every task commit is listed, newest first, as git rev-list lists them.
-        let listed: Vec<&str> = commits.iter().map(|c| c["commit"].as_str().expect("id")).collect();
+        let listed: Vec<&str> = commits
+            .iter()
+            .map(|c| c["commit"].as_str().expect("id"))
+            .collect();
         let mut task = generated.task.clone();
         task.reverse();
         assert_eq!(listed, task, "seed {seed}");
@@ -223,7 +241,11 @@ fn a_task_reverts_as_git_reverts_it_on_generated_histories() {
         assert_eq!(repo.rev("revert/T-7"), tip);
         assert_eq!(repo.rev(&format!("{tip}^{{tree}}")), tree, "seed {seed}");
         // Each revert commit: git's message byte for byte, then the task trailer.
-        for (c, message) in commits.iter().filter(|c| c["status"] == "reverted").zip(&messages) {
+        for (c, message) in commits
+            .iter()
+            .filter(|c| c["status"] == "reverted")
+            .zip(&messages)
+        {
             let ours = body(&repo, c["revert"].as_str().expect("revert"));
             assert_eq!(ours, format!("{message}\nTask: T-7\n"), "seed {seed}");
         }
@@ -316,7 +338,10 @@ fn a_merge_is_reverted_by_the_reverse_of_its_remerge_diff() {
     // The oracle: reverse-apply git's remerge diff in a clone at --onto.
     let clone = clone_at(&repo, &onto);
     let diff = clone.git(&["show", "--remerge-diff", "--format=", "--binary", &merge]);
-    assert!(!diff.is_empty(), "the merge differs from the automatic merge");
+    assert!(
+        !diff.is_empty(),
+        "the merge differs from the automatic merge"
+    );
     std::fs::write(clone.path().join("../remerge.patch"), &diff).expect("write patch");
     let patch = clone.path().join("../remerge.patch").display().to_string();
     clone.git(&["apply", "-R", "--index", &patch]);
@@ -347,12 +372,23 @@ fn a_clean_merge_has_nothing_to_revert() {
     repo.git(&["checkout", "-q", "main"]);
     repo.write("c", "3\n");
     repo.commit("main");
-    repo.git(&["merge", "-q", "--no-edit", "-m", "clean merge\n\nTask: C-1", "side"]);
+    repo.git(&[
+        "merge",
+        "-q",
+        "--no-edit",
+        "-m",
+        "clean merge\n\nTask: C-1",
+        "side",
+    ]);
     let before = state(&repo);
     let out = repo.run(&["revert", "--task", "C-1", "--format", "json"]);
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     assert_eq!(json(&out)["commits"][0]["status"], "skipped");
-    assert!(stderr(&out).contains("nothing to revert"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to revert"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(state(&repo), before);
 }
 
@@ -377,7 +413,12 @@ fn a_conflict_writes_nothing_and_names_paths_and_later_commits() {
     let (bad, later) = conflicting(&repo);
     // git agrees that this revert conflicts.
     let clone = clone_at(&repo, &repo.rev("HEAD"));
-    assert!(!clone.git_output(&["revert", "--no-edit", &bad]).status.success());
+    assert!(
+        !clone
+            .git_output(&["revert", "--no-edit", &bad])
+            .status
+            .success()
+    );
     for dry in [false, true] {
         let before = state(&repo);
         let mut args = vec!["revert", "--task", "K-1", "--format", "json"];
@@ -399,7 +440,10 @@ fn a_conflict_writes_nothing_and_names_paths_and_later_commits() {
     assert_eq!(code(&text), 1);
     let text = stdout(&text);
     assert!(text.contains("CONFLICT in a.txt"), "{text}");
-    assert!(text.contains(&later[..12]), "names the later commit: {text}");
+    assert!(
+        text.contains(&later[..12]),
+        "names the later commit: {text}"
+    );
 }
 
 #[test]
@@ -435,7 +479,12 @@ fn works_in_a_bare_repository_with_onto_and_squash() {
     let t3 = work.commit("task three, after --onto\n\nTask: B-1");
     let _ = t3;
     let bare = TestRepo::bare();
-    bare.git(&["fetch", "-q", &work.path().display().to_string(), "main:main"]);
+    bare.git(&[
+        "fetch",
+        "-q",
+        &work.path().display().to_string(),
+        "main:main",
+    ]);
     let out = bare.run(&[
         "revert", "--task", "B-1", "--onto", &mid, "--squash", "--format", "json",
     ]);
@@ -447,12 +496,18 @@ fn works_in_a_bare_repository_with_onto_and_squash() {
         .iter()
         .map(|c| c["commit"].as_str().expect("id"))
         .collect();
-    assert_eq!(ids, vec![t2.as_str(), t1.as_str()], "only commits reachable from --onto");
+    assert_eq!(
+        ids,
+        vec![t2.as_str(), t1.as_str()],
+        "only commits reachable from --onto"
+    );
     let tip = bare.rev("revert/B-1");
     assert_eq!(bare.rev(&format!("{tip}^")), mid, "one commit, on --onto");
     assert_eq!(
         body(&bare, &tip),
-        format!("Revert task B-1\n\nThis reverts commit {t2}.\nThis reverts commit {t1}.\n\nTask: B-1\n")
+        format!(
+            "Revert task B-1\n\nThis reverts commit {t2}.\nThis reverts commit {t1}.\n\nTask: B-1\n"
+        )
     );
     let (tree, _) = git_reverts(&bare, &mid, &[t2.clone(), t1.clone()]);
     assert_eq!(bare.rev(&format!("{tip}^{{tree}}")), tree);
@@ -471,12 +526,24 @@ fn an_existing_branch_no_match_and_bad_input_write_nothing() {
     let before = state(&repo);
     let cases: &[(&[&str], &str)] = &[
         (&["revert", "--task", "E-1"], "'revert/E-1' already exists"),
-        (&["revert", "--task", "E-1", "--branch", "taken/sub"], "'refs/heads/taken'"),
-        (&["revert", "--task", "E-1", "--branch", "bad..name"], "not a valid branch name"),
+        (
+            &["revert", "--task", "E-1", "--branch", "taken/sub"],
+            "'refs/heads/taken'",
+        ),
+        (
+            &["revert", "--task", "E-1", "--branch", "bad..name"],
+            "not a valid branch name",
+        ),
         (&["revert", "--task", "nope"], "nothing to revert"),
-        (&["revert", "--agent", "ghost", "--branch", "x"], "nothing to revert"),
+        (
+            &["revert", "--agent", "ghost", "--branch", "x"],
+            "nothing to revert",
+        ),
         (&["revert", "HEAD~1..HEAD"], "needs --branch"),
-        (&["revert", "--task", "E-1", "--branch", "y", "--onto", "nope"], "nope"),
+        (
+            &["revert", "--task", "E-1", "--branch", "y", "--onto", "nope"],
+            "nope",
+        ),
     ];
     for (args, says) in cases {
         let out = repo.run(args);
@@ -525,7 +592,10 @@ fn no_identity_is_an_error_as_in_git() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(stdout(&out).contains("git push origin revert/I-1"));
     let who = repo.git(&["log", "-1", "--format=%an <%ae>|%cn <%ce>", "revert/I-1"]);
-    assert_eq!(who.trim(), "Config Person <config@example.com>|Config Person <config@example.com>");
+    assert_eq!(
+        who.trim(),
+        "Config Person <config@example.com>|Config Person <config@example.com>"
+    );
 }
 
 #[test]
@@ -542,7 +612,9 @@ fn a_revert_of_a_reverted_task_commit_is_not_undone_again() {
     repo.git(&["merge", "-q", "--ff-only", "revert/R-1"]);
     let r = repo.rev("HEAD");
     let before = state(&repo);
-    let out = repo.run(&["revert", "--task", "R-1", "--branch", "again", "--format", "json"]);
+    let out = repo.run(&[
+        "revert", "--task", "R-1", "--branch", "again", "--format", "json",
+    ]);
     assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
     let report = json(&out);
     assert_eq!(report["commits"][0]["commit"], r.as_str());
