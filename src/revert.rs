@@ -33,13 +33,17 @@ pub enum Status {
 /// Why a selected commit is skipped.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub enum SkipReason {
-    /// Reverse-applying it to `--onto` changes nothing.
+    /// A commit of the history reverts it (as `report` finds reverts), and
+    /// reverse-applying it to `--onto` changes nothing.
     AlreadyReverted,
     /// A merge equal to git's automatic merge of its parents: nothing to revert.
     CleanMerge,
     /// It reverts a selected commit that is skipped as already reverted: reverting it
     /// would bring that commit back.
     RevertOfSkipped(ObjectId),
+    /// Its revert changes nothing once the newer commits are reverted (its changes are
+    /// gone; `git revert` would stop with nothing to commit).
+    NothingLeft,
 }
 
 /// One selected commit and what the revert does with it.
@@ -134,6 +138,12 @@ pub fn with_task(message: &str, task: Option<&str>) -> String {
 /// Reverse-applies `selected` (newest first) to `onto` in memory; writes no commit or ref.
 /// `history` is every commit reachable from `onto` (newest first), read for reverts that
 /// are already in the history and for the later commits a conflict meets.
+///
+/// A commit is skipped as already reverted when `report` finds a standing revert of it in
+/// `history` *and* reverse-applying it to `onto` changes nothing: a message proves
+/// nothing, and a change that is merely gone at `onto` (a later commit rewrote it) is
+/// still reverted, after the newer reverts, as `git revert` does. A commit whose revert
+/// changes nothing at its turn is skipped (`git revert` would stop: nothing to commit).
 pub fn plan(
     repo: &Repo,
     onto: &ObjectId,
@@ -142,6 +152,36 @@ pub fn plan(
     task: Option<&str>,
 ) -> Result<Plan> {
     let onto_tree = repo.commit_tree(onto)?;
+    // Only a commit some commit of the history claims to revert can be already reverted.
+    let mut claimed: HashSet<ObjectId> = HashSet::new();
+    for id in history {
+        claimed.extend(reverts::claimed(&repo.commit_facts(id)?.message));
+    }
+    let mut no_op = Vec::with_capacity(selected.len());
+    for id in selected {
+        no_op.push(
+            claimed.contains(id)
+                && repo.revert_tree(&onto_tree, id)? == RevertTree::Clean(onto_tree.clone()),
+        );
+    }
+    let found = if no_op.iter().any(|&n| n) {
+        standing_reverts(repo, history)?
+    } else {
+        Vec::new()
+    };
+    let reverted_by = |id: &ObjectId| {
+        found
+            .iter()
+            .find(|r| r.commit == *id)
+            .map(|r| r.reverted_by.clone())
+    };
+    // The selected commits skipped as already reverted, with their standing reverts.
+    let skipped: Vec<(ObjectId, ObjectId)> = selected
+        .iter()
+        .zip(&no_op)
+        .filter(|(_, n)| **n)
+        .filter_map(|(id, _)| reverted_by(id).map(|by| (id.clone(), by)))
+        .collect();
     let mut tree = onto_tree.clone();
     let mut commits = Vec::with_capacity(selected.len());
     let mut trees = Vec::new();
@@ -160,69 +200,32 @@ pub fn plan(
             later: Vec::new(),
             message: with_task(&git_message(&subject, id, merge), task),
         };
-        let on_onto = repo.revert_tree(&onto_tree, id)?;
-        let step = if tree == onto_tree {
-            on_onto.clone()
+        if let Some((_, by)) = skipped.iter().find(|(c, _)| c == id) {
+            planned.status = Status::Skipped(SkipReason::AlreadyReverted);
+            planned.reverted_by = Some(by.clone());
+        } else if let Some((of, _)) = skipped.iter().find(|(_, by)| by == id) {
+            planned.status = Status::Skipped(SkipReason::RevertOfSkipped(of.clone()));
         } else {
-            repo.revert_tree(&tree, id)?
-        };
-        match (on_onto, step) {
-            (_, RevertTree::CleanMerge) => {
-                planned.status = Status::Skipped(SkipReason::CleanMerge);
-            }
-            (RevertTree::Clean(same), _) if same == onto_tree => {
-                planned.status = Status::Skipped(SkipReason::AlreadyReverted);
-            }
-            (_, RevertTree::Clean(next)) => {
-                if next == tree {
-                    // Undone by the newer reverts already: nothing of its own to revert.
-                    planned.status = Status::Skipped(SkipReason::AlreadyReverted);
-                } else {
-                    tree = next.clone();
-                    trees.push(next);
+            match repo.revert_tree(&tree, id)? {
+                RevertTree::CleanMerge => {
+                    planned.status = Status::Skipped(SkipReason::CleanMerge);
                 }
-            }
-            (_, RevertTree::Conflict(paths)) => {
-                planned.status = Status::Conflict;
-                planned.paths = paths;
-            }
-        }
-        commits.push(planned);
-    }
-    mark_reverts_of_skipped(repo, history, &mut commits)?;
-    // A revert of a skipped commit is itself skipped; its tree must then not count, so
-    // the trees are rebuilt when that happened.
-    if commits
-        .iter()
-        .any(|c| matches!(c.status, Status::Skipped(SkipReason::RevertOfSkipped(_))))
-    {
-        tree = onto_tree.clone();
-        trees.clear();
-        for planned in commits.iter_mut() {
-            if !matches!(planned.status, Status::Clean | Status::Conflict) {
-                continue;
-            }
-            match repo.revert_tree(&tree, &planned.commit)? {
+                RevertTree::Clean(next) if next == tree => {
+                    planned.status = Status::Skipped(SkipReason::NothingLeft);
+                    planned.reverted_by = reverted_by(id);
+                }
                 RevertTree::Clean(next) => {
-                    planned.status = Status::Clean;
-                    planned.paths.clear();
                     tree = next.clone();
                     trees.push(next);
                 }
                 RevertTree::Conflict(paths) => {
                     planned.status = Status::Conflict;
+                    planned.later = later_touching(repo, history, id, &paths)?;
                     planned.paths = paths;
-                }
-                RevertTree::CleanMerge => {
-                    planned.status = Status::Skipped(SkipReason::CleanMerge);
                 }
             }
         }
-    }
-    for planned in commits.iter_mut() {
-        if planned.status == Status::Conflict {
-            planned.later = later_touching(repo, history, &planned.commit, &planned.paths)?;
-        }
+        commits.push(planned);
     }
     Ok(Plan {
         onto: onto.clone(),
@@ -231,20 +234,9 @@ pub fn plan(
     })
 }
 
-/// Names, for each commit skipped as already reverted, the commit that reverted it (as
-/// `report` finds reverts among `history`), and skips a selected commit that is that
-/// revert: reverting it would bring the reverted commit back.
-fn mark_reverts_of_skipped(
-    repo: &Repo,
-    history: &[ObjectId],
-    commits: &mut [Planned],
-) -> Result<()> {
-    if !commits
-        .iter()
-        .any(|c| c.status == Status::Skipped(SkipReason::AlreadyReverted))
-    {
-        return Ok(());
-    }
+/// The reverts `report` finds among `history`: each reverted commit with its standing
+/// revert (a commit whose message names it and whose changes undo it).
+fn standing_reverts(repo: &Repo, history: &[ObjectId]) -> Result<Vec<reverts::Revert>> {
     let mut measured = Vec::with_capacity(history.len());
     for id in history {
         let facts = repo.commit_facts(id)?;
@@ -261,26 +253,7 @@ fn mark_reverts_of_skipped(
             claims_to_revert: reverts::claimed(&facts.message),
         });
     }
-    let found = reverts::find(repo, &measured)?;
-    let mut revert_of: Vec<(ObjectId, ObjectId)> = Vec::new();
-    for planned in commits.iter_mut() {
-        if planned.status != Status::Skipped(SkipReason::AlreadyReverted) {
-            continue;
-        }
-        if let Some(r) = found.iter().find(|r| r.commit == planned.commit) {
-            planned.reverted_by = Some(r.reverted_by.clone());
-            revert_of.push((r.reverted_by.clone(), planned.commit.clone()));
-        }
-    }
-    for planned in commits.iter_mut() {
-        if let Some((_, of)) = revert_of.iter().find(|(r, _)| *r == planned.commit)
-            && matches!(planned.status, Status::Clean | Status::Conflict)
-        {
-            planned.status = Status::Skipped(SkipReason::RevertOfSkipped(of.clone()));
-            planned.paths.clear();
-        }
-    }
-    Ok(())
+    reverts::find(repo, &measured)
 }
 
 /// The commits of `history` newer than `commit` (its descendants on the way to `--onto`)
@@ -400,6 +373,47 @@ fn no_identity(var: &str, key: &str) -> crate::Error {
 /// The first value of `key` among `trailers`, for selecting by task.
 pub fn first_value<'a>(trailers: &'a [trailers::Trailer], key: &str) -> Option<&'a str> {
     trailers::values(trailers, key).next()
+}
+
+/// `ids` (a set of commits, newest first as the walk lists them) in `git rev-list
+/// --topo-order` order: no parent before all its children, and one line of history at a
+/// time. git's algorithm: the commits no other commit of the set names as a parent are
+/// stacked in input order, then a commit is shown when popped, and a parent is pushed
+/// once its last child in the set is shown (the last parent pushed is shown first, so
+/// after a merge the merged branch comes before the first parent's line).
+pub fn topo_order(repo: &Repo, ids: &[ObjectId]) -> Result<Vec<ObjectId>> {
+    use std::collections::HashMap;
+    let index: HashMap<&ObjectId, usize> = ids.iter().enumerate().map(|(i, id)| (id, i)).collect();
+    let mut parents: Vec<Vec<usize>> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let facts = repo.commit_facts(id)?;
+        parents.push(
+            facts
+                .parents
+                .iter()
+                .filter_map(|p| index.get(p).copied())
+                .collect(),
+        );
+    }
+    let mut children = vec![0usize; ids.len()];
+    for list in &parents {
+        for &p in list {
+            children[p] += 1;
+        }
+    }
+    let mut stack: Vec<usize> = (0..ids.len()).filter(|&i| children[i] == 0).collect();
+    stack.reverse();
+    let mut out = Vec::with_capacity(ids.len());
+    while let Some(i) = stack.pop() {
+        for &p in &parents[i] {
+            children[p] -= 1;
+            if children[p] == 0 {
+                stack.push(p);
+            }
+        }
+        out.push(ids[i].clone());
+    }
+    Ok(out)
 }
 
 /// The ids of `history` that are in `wanted`, in `history`'s order.

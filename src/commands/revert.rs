@@ -177,7 +177,7 @@ pub fn run(opts: &RevertOptions, out: &mut dyn Write) -> Result<Outcome> {
         )?)
     };
 
-    let history = repo.resolve_range(&[onto.to_string()])?;
+    let history = revert::topo_order(&repo, &repo.resolve_range(&[onto.to_string()])?)?;
     let selected = select(&repo, opts, &onto_spec, &history)?;
     let what = match &opts.select {
         Select::Task(id) => format!("task {id}"),
@@ -243,8 +243,14 @@ fn select(
     history: &[ObjectId],
 ) -> Result<Vec<ObjectId>> {
     if let Select::Ranges(ranges) = &opts.select {
-        let wanted: HashSet<ObjectId> = repo.resolve_range(ranges)?.into_iter().collect();
-        return Ok(revert::in_order(history, &wanted));
+        // Ordered as `git rev-list --topo-order RANGE` orders the range itself.
+        let reachable: HashSet<&ObjectId> = history.iter().collect();
+        let range: Vec<ObjectId> = repo
+            .resolve_range(ranges)?
+            .into_iter()
+            .filter(|id| reachable.contains(id))
+            .collect();
+        return revert::topo_order(repo, &range);
     }
     let layers = rules_source::load_layers(
         &opts.rules,
@@ -342,8 +348,11 @@ fn render_text(
             },
             Status::Skipped(SkipReason::AlreadyReverted) => match &c.reverted_by {
                 Some(r) => format!("skipped: already reverted by {}", short(r)),
-                None => "skipped: already undone at the target".to_owned(),
+                None => "skipped: already reverted".to_owned(),
             },
+            Status::Skipped(SkipReason::NothingLeft) => {
+                "skipped: its changes are already gone, nothing left to revert".to_owned()
+            }
             Status::Skipped(SkipReason::CleanMerge) => {
                 "skipped: a clean merge, nothing beyond git's automatic merge".to_owned()
             }

@@ -104,8 +104,11 @@ impl Repo {
         let ours = self.repo.find_tree(to_oid(tree)?).map_err(&fail)?;
         let theirs = self.repo.find_tree(theirs).map_err(&fail)?;
         let mut opts = MergeOptions::new();
+        // merge-ort diffs with the histogram algorithm; libgit2 has none, and patience (of
+        // which histogram is an extension) agrees with it where Myers finds false conflicts.
         opts.find_renames(true)
             .rename_threshold(50)
+            .patience(true)
             .skip_reuc(true)
             .fail_on_conflict(false);
         let mut index = self

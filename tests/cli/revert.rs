@@ -649,3 +649,46 @@ fn report_recognises_a_merge_revert_by_its_remerge_diff() {
         .collect();
     assert_eq!(found, vec![(merge.as_str(), revert.as_str())]);
 }
+
+#[test]
+fn commits_are_listed_and_reverted_in_git_rev_list_topo_order() {
+    // Two branches whose commits interleave in time, merged twice: git's --topo-order
+    // shows one line of history at a time, the merged branch first.
+    let repo = TestRepo::new();
+    repo.write("base", "0\n");
+    repo.commit("base");
+    let root = repo.rev("HEAD");
+    repo.git(&["checkout", "-q", "-b", "side"]);
+    for round in 0..2 {
+        for i in 0..3 {
+            repo.git(&["checkout", "-q", "side"]);
+            repo.write(&format!("side{round}{i}"), "s\n");
+            repo.commit(&format!("side {round} {i}"));
+            repo.git(&["checkout", "-q", "main"]);
+            repo.write(&format!("main{round}{i}"), "m\n");
+            repo.commit(&format!("main {round} {i}"));
+        }
+        repo.git(&["merge", "-q", "--no-edit", "side"]);
+    }
+    let range = format!("{root}..HEAD");
+    let out = repo.run(&[
+        "revert",
+        &range,
+        "--branch",
+        "undo",
+        "--dry-run",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    let listed: Vec<String> = json(&out)["commits"]
+        .as_array()
+        .expect("commits")
+        .iter()
+        .map(|c| format!("{}\n", c["commit"].as_str().expect("id")))
+        .collect();
+    assert_eq!(
+        listed.concat(),
+        repo.git(&["rev-list", "--topo-order", &range])
+    );
+}
