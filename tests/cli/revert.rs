@@ -692,3 +692,48 @@ fn commits_are_listed_and_reverted_in_git_rev_list_topo_order() {
         repo.git(&["rev-list", "--topo-order", &range])
     );
 }
+
+#[test]
+fn an_agent_is_selected_as_any_of_a_commits_owners() {
+    // Under the embedded rules: claude-code owns commits with its co-author trailer, aider
+    // those with its trailer; with both, the first agent in file order owns it (markers
+    // give one owner), so aider's selection must not take it.
+    let repo = TestRepo::new();
+    repo.write("a", "1\n");
+    repo.commit("base");
+    let claude = "Co-authored-by: Claude <noreply@anthropic.com>";
+    let aider = "Co-authored-by: aider (gpt) <noreply@aider.chat>";
+    repo.write("b", "claude\n");
+    let only_claude = repo.commit(&format!("claude alone\n\n{claude}"));
+    repo.write("c", "both\n");
+    let both = repo.commit(&format!("both\n\n{claude}\n{aider}"));
+    repo.write("d", "human\n");
+    repo.commit("a person's commit");
+    repo.write("e", "aider\n");
+    let only_aider = repo.commit(&format!("aider alone\n\n{aider}"));
+    let pick = |agent: &str| -> Vec<String> {
+        let out = repo.run(&["revert", "--agent", agent, "--dry-run", "--format", "json"]);
+        assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+        json(&out)["commits"]
+            .as_array()
+            .expect("commits")
+            .iter()
+            .map(|c| c["commit"].as_str().expect("id").to_owned())
+            .collect()
+    };
+    assert_eq!(pick("aider"), vec![only_aider]);
+    assert_eq!(pick("claude-code"), vec![both, only_claude]);
+    // The default branch name and the squash subject name the agent.
+    let out = repo.run(&["revert", "--agent", "aider", "--squash"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let message = body(&repo, "revert/aider");
+    assert!(
+        message.starts_with("Revert aider's commits\n\nThis reverts commit "),
+        "{message}"
+    );
+    assert!(!message.contains("Task:"));
+    assert_eq!(
+        repo.git(&["ls-tree", "--name-only", "revert/aider"]),
+        "a\nb\nc\nd\n"
+    );
+}
