@@ -220,7 +220,7 @@ pub fn plan(
                 }
                 RevertTree::Conflict(paths) => {
                     planned.status = Status::Conflict;
-                    planned.later = later_touching(repo, history, id, &paths)?;
+                    planned.later = later_touching(repo, onto, id, &paths)?;
                     planned.paths = paths;
                 }
             }
@@ -256,29 +256,24 @@ fn standing_reverts(repo: &Repo, history: &[ObjectId]) -> Result<Vec<reverts::Re
     reverts::find(repo, &measured)
 }
 
-/// The commits of `history` newer than `commit` (its descendants on the way to `--onto`)
-/// that change one of `paths`, compared with their first parent, newest first.
+/// The commits reachable from `onto` but not from `commit` (what came after it on the
+/// way to `--onto`, as `git rev-list onto ^commit` lists them) that change one of
+/// `paths`, compared with their first parent, newest first.
 fn later_touching(
     repo: &Repo,
-    history: &[ObjectId],
+    onto: &ObjectId,
     commit: &ObjectId,
     paths: &[String],
 ) -> Result<Vec<ObjectId>> {
     let mut out = Vec::new();
-    for id in history {
-        if id == commit {
-            break;
-        }
-        if !repo.is_ancestor(commit, id)? {
-            continue;
-        }
-        let facts = repo.commit_facts(id)?;
+    for id in repo.resolve_range(&[onto.to_string(), format!("^{commit}")])? {
+        let facts = repo.commit_facts(&id)?;
         let before = match facts.parents.first() {
             Some(parent) => Snapshot::Commit(parent),
             None => Snapshot::Empty,
         };
-        if repo.entries_at(before, paths)? != repo.entries_at(Snapshot::Commit(id), paths)? {
-            out.push(id.clone());
+        if repo.entries_at(before, paths)? != repo.entries_at(Snapshot::Commit(&id), paths)? {
+            out.push(id);
         }
     }
     Ok(out)

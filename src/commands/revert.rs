@@ -198,7 +198,8 @@ pub fn run(opts: &RevertOptions, out: &mut dyn Write) -> Result<Outcome> {
 
     let mut tip = None;
     let conflict = plan.conflicts();
-    let nothing = plan.to_revert().next().is_none();
+    // A conflict is reported as one (exit 1) even when nothing else would be reverted.
+    let nothing = !conflict && plan.to_revert().next().is_none();
     if !opts.dry_run
         && !conflict
         && !nothing

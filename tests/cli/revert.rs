@@ -737,3 +737,50 @@ fn an_agent_is_selected_as_any_of_a_commits_owners() {
         "a\nb\nc\nd\n"
     );
 }
+
+#[test]
+fn a_deleted_file_conflicts_as_in_git_and_an_octopus_is_refused() {
+    let repo = TestRepo::new();
+    repo.write("a.txt", "1\n");
+    repo.write("keep.txt", "k\n");
+    repo.commit("base");
+    repo.write("a.txt", "2\n");
+    let edit = repo.commit("task edits a\n\nTask: X-1");
+    repo.remove("a.txt");
+    repo.commit("a person deletes a");
+    let clone = clone_at(&repo, &repo.rev("HEAD"));
+    assert!(
+        !clone
+            .git_output(&["revert", "--no-edit", &edit])
+            .status
+            .success()
+    );
+    let before = state(&repo);
+    let out = repo.run(&["revert", "--task", "X-1", "--format", "json"]);
+    assert_eq!(code(&out), 1, "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        json(&out)["commits"][0]["paths"],
+        serde_json::json!(["a.txt"])
+    );
+    assert_eq!(state(&repo), before);
+
+    // An octopus merge has no one automatic merge to revert to: an error, nothing written.
+    for b in ["o1", "o2"] {
+        repo.git(&["checkout", "-q", "-b", b, "main"]);
+        repo.write(&format!("{b}.txt"), "o\n");
+        repo.commit(b);
+    }
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("m.txt", "main moves on\n");
+    repo.commit("main moves on");
+    repo.git(&["merge", "-q", "-m", "octopus\n\nTask: O-1", "o1", "o2"]);
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%p"]).split(' ').count(),
+        3
+    );
+    let before = state(&repo);
+    let out = repo.run(&["revert", "--task", "O-1"]);
+    assert_eq!(code(&out), 2, "{}{}", stdout(&out), stderr(&out));
+    assert!(stderr(&out).contains("octopus"), "{}", stderr(&out));
+    assert_eq!(state(&repo), before);
+}
