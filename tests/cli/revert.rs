@@ -534,6 +534,10 @@ fn an_existing_branch_no_match_and_bad_input_write_nothing() {
             &["revert", "--task", "E-1", "--branch", "bad..name"],
             "not a valid branch name",
         ),
+        (
+            &["revert", "--task", "E-1", "--branch", "HEAD"],
+            "not a valid branch name",
+        ),
         (&["revert", "--task", "nope"], "nothing to revert"),
         (
             &["revert", "--agent", "ghost", "--branch", "x"],
