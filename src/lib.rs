@@ -37,5 +37,6 @@ pub mod gate;
 pub mod measure;
 pub mod pipeline;
 pub mod report;
+pub mod revert;
 pub mod rules_source;
 pub mod signature;

@@ -415,6 +415,19 @@ enum Command {
          agentfence report origin/main~500..origin/main --format html --output report.html"
     ))]
     Report(commands::report::ReportArgs),
+    /// Undo a task's or an agent's commits on a new branch (in memory; works bare).
+    #[command(after_help = concat!(
+        "Exit status:\n  \
+         0  the reverts were written (or, with --dry-run, all revert cleanly)\n  \
+         1  a revert conflicts: nothing was written\n  \
+         2  nothing to revert, the branch exists, no identity, or another error\n",
+        "\nEnvironment: GIT_AUTHOR_NAME/EMAIL, GIT_COMMITTER_NAME/EMAIL, EMAIL (identity);\n  \
+         AGENTFENCE_RULES, AGENTFENCE_BASELINE (rules, for --agent).\n",
+        "\nExamples:\n  \
+         agentfence revert --task PROJ-142 --dry-run\n  \
+         agentfence revert --agent claude-code --onto main --branch revert/claude"
+    ))]
+    Revert(commands::revert::RevertArgs),
     /// Validate a rules file, print the embedded default rules or the rules' JSON Schema.
     #[command(after_help = concat!(
         "Exit status:\n  \
@@ -704,6 +717,9 @@ fn run(
                 .any(|v| std::env::var_os(v).is_some());
             let progress = (err.is_terminal() && !hook).then_some(&mut err as &mut dyn Write);
             commands::report::run(&args.into_options(dir), out, progress)
+        }
+        Command::Revert(args) => {
+            commands::revert::run(&args.into_options(dir, process_env())?, out)
         }
         Command::Rules { command } => match command {
             RulesCommand::Check { file } => {

@@ -14,6 +14,7 @@ pub mod pre_commit;
 pub mod pre_push;
 pub mod pre_receive;
 pub mod report;
+pub mod revert;
 pub mod rules;
 pub mod setup;
 pub mod stat;

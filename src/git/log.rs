@@ -26,6 +26,10 @@ pub enum Snapshot<'a> {
     Empty,
     /// A commit's tree.
     Commit(&'a ObjectId),
+    /// git's automatic merge of a two-parent merge's parents (what the merge is charged
+    /// against), redone in memory; for any other commit, or a merge libgit2 cannot redo,
+    /// its first parent's tree (what the pipeline then charges it against).
+    AutoMerge(&'a ObjectId),
 }
 
 impl Repo {
@@ -40,8 +44,10 @@ impl Repo {
         snapshot: Snapshot<'_>,
         paths: &[String],
     ) -> Result<Vec<Option<PathEntry>>, GitError> {
-        let Snapshot::Commit(id) = snapshot else {
-            return Ok(vec![None; paths.len()]);
+        let id = match snapshot {
+            Snapshot::Empty => return Ok(vec![None; paths.len()]),
+            Snapshot::Commit(id) => id,
+            Snapshot::AutoMerge(id) => return self.auto_merge_entries(id, paths),
         };
         let missing = |source| GitError::MissingObject {
             id: id.to_string(),
@@ -53,22 +59,60 @@ impl Repo {
             .find_commit(to_oid(id)?)
             .and_then(|c| c.tree())
             .map_err(missing)?;
-        paths
-            .iter()
-            .map(|path| match tree.get_path(Path::new(path)) {
-                Ok(entry) => {
-                    let mode = canon_mode(entry.filemode_raw());
-                    if mode & 0o170000 == 0o040000 {
-                        return Ok(None);
-                    }
-                    Ok(Some(PathEntry {
-                        id: to_object_id(entry.id()),
-                        mode: FileMode(mode),
-                    }))
-                }
-                Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
-                Err(source) => Err(missing(source)),
-            })
-            .collect()
+        lookup(&tree, paths).map_err(missing)
     }
+
+    fn auto_merge_entries(
+        &self,
+        id: &ObjectId,
+        paths: &[String],
+    ) -> Result<Vec<Option<PathEntry>>, GitError> {
+        let commit = self.find_commit(id)?;
+        let parents: Vec<git2::Oid> = commit.parent_ids().collect();
+        let first = |parents: &[git2::Oid]| match parents.first() {
+            Some(parent) => self.entries_at(Snapshot::Commit(&to_object_id(*parent)), paths),
+            None => Ok(vec![None; paths.len()]),
+        };
+        let [ours, theirs] = parents.as_slice() else {
+            return first(&parents);
+        };
+        let missing = |source| GitError::MissingObject {
+            id: id.to_string(),
+            context: "git's automatic merge of the parents of a merge".to_owned(),
+            source,
+        };
+        let found =
+            self.with_merge_handle(|handle| match self.remerge(handle, *ours, *theirs)? {
+                Some(remerge) => {
+                    let tree = handle.find_tree(remerge.tree).map_err(missing)?;
+                    lookup(&tree, paths).map(Some).map_err(missing)
+                }
+                None => Ok(None),
+            })?;
+        match found {
+            Some(entries) => Ok(entries),
+            None => first(&parents),
+        }
+    }
+}
+
+/// The entries `tree` holds at `paths` (a directory is no entry).
+fn lookup(tree: &git2::Tree<'_>, paths: &[String]) -> Result<Vec<Option<PathEntry>>, git2::Error> {
+    paths
+        .iter()
+        .map(|path| match tree.get_path(Path::new(path)) {
+            Ok(entry) => {
+                let mode = canon_mode(entry.filemode_raw());
+                if mode & 0o170000 == 0o040000 {
+                    return Ok(None);
+                }
+                Ok(Some(PathEntry {
+                    id: to_object_id(entry.id()),
+                    mode: FileMode(mode),
+                }))
+            }
+            Err(e) if e.code() == git2::ErrorCode::NotFound => Ok(None),
+            Err(e) => Err(e),
+        })
+        .collect()
 }

@@ -55,12 +55,12 @@ pub(crate) struct MergeHandle {
 }
 
 /// git's automatic merge of two commits, as libgit2's tree merge builds it.
-struct Remerge {
+pub(crate) struct Remerge {
     /// The tree of the automatic merge, in the merge handle's in-memory store.
-    tree: Oid,
+    pub(crate) tree: Oid,
     /// Every path the automatic merge leaves conflicted: where git places each conflict
     /// in its tree (a rename's new path, both paths of a rename/rename).
-    conflicted: BTreeSet<Vec<u8>>,
+    pub(crate) conflicted: BTreeSet<Vec<u8>>,
 }
 
 /// How a two-parent merge's result differs from git's automatic merge of its parents.
@@ -237,6 +237,32 @@ impl Repo {
             conflicted: remerge.conflicted,
             walked: None,
         }))
+    }
+
+    /// The whole tree of git's automatic merge of `ours` and `theirs` (libgit2's tree
+    /// merge, conflicts placed as git places them), built in `handle`'s memory: what
+    /// `revert` applies in reverse and `report` compares a merge's revert with. `None`
+    /// when libgit2 cannot merge them.
+    pub(crate) fn remerge(
+        &self,
+        handle: &git2::Repository,
+        ours: Oid,
+        theirs: Oid,
+    ) -> Result<Option<Remerge>, GitError> {
+        let (c1, c2) = match (handle.find_commit(ours), handle.find_commit(theirs)) {
+            (Ok(c1), Ok(c2)) => (c1, c2),
+            (Err(source), _) => return Err(missing(ours, ours, source)),
+            (_, Err(source)) => return Err(missing(theirs, theirs, source)),
+        };
+        let Ok(bases) = self.merge_bases_of(ours, theirs) else {
+            return Ok(None);
+        };
+        let labels = [label(&c1), label(&c2)];
+        match self.libgit2_remerge(handle, &c1, &c2, &bases, &labels) {
+            Ok(remerge) => Ok(Some(remerge)),
+            Err(RemergeError::Git(e)) => Err(e),
+            Err(RemergeError::Unmergeable) => Ok(None),
+        }
     }
 
     /// libgit2's tree merge of `c1` and `c2`, its conflicts placed as merge-ort places them.

@@ -25,6 +25,7 @@ mod par;
 mod push;
 mod range;
 mod refs;
+mod revert;
 mod signature;
 mod tree;
 
@@ -40,6 +41,7 @@ pub use numstat::{quote_path, write_numstat};
 pub use par::{par_for_each_commit, par_map_commits};
 pub use push::{CreationBase, PushBase, PushFacts};
 pub use refs::EXISTING_REFS;
+pub use revert::{RevertTree, Stamp};
 pub use signature::CommitSignature;
 
 use crate::model::{CommitFacts, Identity, ObjectId};

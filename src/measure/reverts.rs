@@ -145,12 +145,11 @@ pub fn reverted(undoers: &[Vec<usize>]) -> Vec<bool> {
 /// What commit `id` is charged for, as tree entries before and after it, path by path.
 ///
 /// The paths are the pipeline's charged files ([`pipeline::read_changes`]); the entries
-/// come from the tree the commit is charged against (its parent; the empty tree for a
-/// root) and from its own tree. For a merge the charged files are what differs from git's
-/// automatic merge, and the `before` side must be that automatic merge's tree: until the
-/// git layer exposes it, a merge is compared against its first parent, which is what the
-/// pipeline counts its charged files against. `None` when a changed path is not UTF-8
-/// (no rule could read it, so nothing can be shown undone).
+/// come from the tree the commit is charged against and from its own tree: its parent
+/// (the empty tree for a root), and for a two-parent merge git's automatic merge of its
+/// parents ([`Snapshot::AutoMerge`]), so a revert of a merge must undo what it is charged
+/// for (its remerge diff), not what its other parent brought. `None` when a changed path
+/// is not UTF-8 (no rule could read it, so nothing can be shown undone).
 pub fn charged_changes(repo: &Repo, id: &ObjectId) -> Result<Option<Changes>> {
     let facts = repo.commit_facts(id)?;
     let charged = pipeline::read_changes(repo, id, crate::git::ChangeScope::Full)?;
@@ -165,9 +164,10 @@ pub fn charged_changes(repo: &Repo, id: &ObjectId) -> Result<Option<Changes>> {
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let before = match facts.parents.first() {
-        Some(parent) => Snapshot::Commit(parent),
-        None => Snapshot::Empty,
+    let before = match facts.parents.as_slice() {
+        [] => Snapshot::Empty,
+        [parent] => Snapshot::Commit(parent),
+        _ => Snapshot::AutoMerge(id),
     };
     Ok(Some(entries(repo, before, Snapshot::Commit(id), paths)?))
 }

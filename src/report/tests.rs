@@ -589,6 +589,7 @@ fn hostile() -> Report {
         violations: vec![v],
         commits: 1,
         refs: 0,
+        ..Report::default()
     }
 }
 

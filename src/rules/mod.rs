@@ -14,8 +14,8 @@ mod lint;
 mod model;
 pub mod presets;
 mod raw;
-mod signatures;
 pub mod schema;
+mod signatures;
 mod yaml;
 
 use std::io::Read;

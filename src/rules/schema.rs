@@ -227,6 +227,28 @@ impl Scalar for ForbidItem {
     }
 }
 
+impl Scalar for super::signatures::PrincipalGlob {
+    const NAME: &'static str = "PrincipalGlob";
+    fn schema() -> Schema {
+        json_schema!({
+            "description": "A glob on signature principals (`*` matches any characters), e.g. `*@example.com`.",
+            "type": "string",
+            "minLength": 1
+        })
+    }
+}
+
+impl Scalar for super::signatures::FilePath {
+    const NAME: &'static str = "FilePath";
+    fn schema() -> Schema {
+        json_schema!({
+            "description": "A file: relative to the rules (the same revision, or the rules file's directory), or absolute on the server's disk.",
+            "type": "string",
+            "minLength": 1
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,27 +270,5 @@ mod tests {
             .collect();
         required.sort_unstable();
         assert_eq!(required, ["name", "policy"]);
-    }
-}
-
-impl Scalar for super::signatures::PrincipalGlob {
-    const NAME: &'static str = "PrincipalGlob";
-    fn schema() -> Schema {
-        json_schema!({
-            "description": "A glob on signature principals (`*` matches any characters), e.g. `*@example.com`.",
-            "type": "string",
-            "minLength": 1
-        })
-    }
-}
-
-impl Scalar for super::signatures::FilePath {
-    const NAME: &'static str = "FilePath";
-    fn schema() -> Schema {
-        json_schema!({
-            "description": "A file: relative to the rules (the same revision, or the rules file's directory), or absolute on the server's disk.",
-            "type": "string",
-            "minLength": 1
-        })
     }
 }

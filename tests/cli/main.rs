@@ -22,6 +22,7 @@ mod pre_receive;
 mod report;
 mod report_html;
 mod report_oracle;
+mod revert;
 mod rules;
 mod schema;
 mod signatures;
