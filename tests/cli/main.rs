@@ -6,6 +6,7 @@ mod brief;
 mod bytes;
 mod check;
 mod ci;
+mod encoding;
 mod fsck;
 mod holes;
 mod install;
