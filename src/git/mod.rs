@@ -13,6 +13,7 @@
 mod bases;
 mod changes;
 mod diff;
+mod encoding;
 mod fsck;
 mod gitmodules;
 mod index;
@@ -307,19 +308,24 @@ impl Repo {
         Ok(bases.into_iter().map(to_object_id).collect())
     }
 
-    /// What a commit says about itself. The message is decoded lossily; never panics.
+    /// What a commit says about itself, its text re-encoded to UTF-8 from its `encoding`
+    /// header as `git log` prints it (see `encoding`); what is still not UTF-8 is decoded
+    /// lossily. Never panics.
     pub fn commit_facts(&self, id: &ObjectId) -> Result<CommitFacts, GitError> {
         let commit = self.find_commit(id)?;
+        // A header that is not UTF-8 names no encoding iconv knows: git keeps the bytes.
+        let declared = commit.message_encoding().ok().flatten();
+        let text = |bytes: &[u8]| encoding::decode(bytes, declared);
         let identity = |sig: git2::Signature<'_>| Identity {
-            name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
-            email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+            name: text(sig.name_bytes()),
+            email: text(sig.email_bytes()),
         };
         Ok(CommitFacts {
             id: id.clone(),
             parents: commit.parent_ids().map(to_object_id).collect(),
             author: identity(commit.author()),
             committer: identity(commit.committer()),
-            message: String::from_utf8_lossy(commit.message_bytes()).into_owned(),
+            message: text(commit.message_bytes()),
         })
     }
 

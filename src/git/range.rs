@@ -1,5 +1,16 @@
 //! Revision ranges with `git rev-list` semantics: `A..B`, `^A B`, `A...B`, a single
-//! revision (all its ancestors) and `--all`, walked newest first like git's default order.
+//! revision (all its ancestors) and `--all`, listed in git's default order.
+//!
+//! git's default order is neither a date sort nor topological: it is the order in which
+//! `revision.c`'s `limit_list` pops commits from a list kept sorted by committer date
+//! (newest first, ties first-in first-out), each commit queueing its unseen parents as it
+//! is popped, and stopping early ("slop") once only excluded commits remain and they are
+//! older than the last one listed. With clock skew (a child committed before its parent)
+//! that order differs from any sort, so [`GitOrderWalk`] replays git's algorithm step by
+//! step, including which commits an exclusion reaches and when.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 
 use super::{GitError, Repo, to_object_id};
 use crate::model::ObjectId;
@@ -40,48 +51,27 @@ fn head_if_empty(side: &str) -> &str {
 }
 
 impl Repo {
-    /// The commits of `args`, as `git rev-list ARGS` lists them (newest first).
+    /// The commits of `args`, in the order `git log ARGS` (and `git rev-list ARGS`) lists
+    /// them by default: see [`GitOrderWalk`].
     pub fn resolve_range(&self, args: &[String]) -> Result<Vec<ObjectId>, GitError> {
-        let repo = &self.repo;
-        let walk_err = |source| GitError::Git2 {
-            context: "walking the commit graph".to_string(),
-            source,
-        };
-        let mut walk = repo.revwalk().map_err(walk_err)?;
-        walk.set_sorting(git2::Sort::TOPOLOGICAL | git2::Sort::TIME)
-            .map_err(walk_err)?;
-        let mut any = false;
+        let mut start = Vec::new();
         for arg in args {
             match parse_arg(arg) {
                 RangeArg::All => {
                     for oid in self.all_ref_commits()? {
-                        walk.push(oid).map_err(walk_err)?;
-                        any = true;
+                        start.push((oid, false));
                     }
                 }
-                RangeArg::Include(rev) => {
-                    walk.push(self.peel_commit(rev, arg)?).map_err(walk_err)?;
-                    any = true;
-                }
-                RangeArg::Exclude(rev) => {
-                    walk.hide(self.peel_commit(rev, arg)?).map_err(walk_err)?;
-                }
+                RangeArg::Include(rev) => start.push((self.peel_commit(rev, arg)?, false)),
+                RangeArg::Exclude(rev) => start.push((self.peel_commit(rev, arg)?, true)),
                 RangeArg::Dotted(a, b) => {
-                    walk.hide(self.peel_commit(a, arg)?).map_err(walk_err)?;
-                    walk.push(self.peel_commit(b, arg)?).map_err(walk_err)?;
-                    any = true;
+                    start.push((self.peel_commit(a, arg)?, true));
+                    start.push((self.peel_commit(b, arg)?, false));
                 }
                 RangeArg::Symmetric(a, b) => {
                     let (a, b) = (self.peel_commit(a, arg)?, self.peel_commit(b, arg)?);
-                    walk.push(a).map_err(walk_err)?;
-                    walk.push(b).map_err(walk_err)?;
-                    any = true;
-                    match repo.merge_bases(a, b) {
-                        Ok(bases) => {
-                            for base in bases.iter() {
-                                walk.hide(*base).map_err(walk_err)?;
-                            }
-                        }
+                    match self.repo.merge_bases(a, b) {
+                        Ok(bases) => start.extend(bases.iter().map(|base| (*base, true))),
                         Err(e) if e.code() == git2::ErrorCode::NotFound => {}
                         Err(source) => {
                             return Err(GitError::Revision {
@@ -90,14 +80,17 @@ impl Repo {
                             });
                         }
                     }
+                    start.push((a, false));
+                    start.push((b, false));
                 }
             }
         }
-        if !any {
-            return Ok(Vec::new());
-        }
-        walk.map(|oid| oid.map(to_object_id).map_err(walk_err))
-            .collect()
+        let mut walk = GitOrderWalk {
+            repo: &self.repo,
+            nodes: Vec::new(),
+            index: HashMap::new(),
+        };
+        walk.run(&start)
     }
 
     /// Resolves `rev` (part of the argument `spec`) to a commit id, peeling tags.
@@ -149,6 +142,199 @@ impl Repo {
             oids.push(commit.id());
         }
         Ok(oids)
+    }
+}
+
+/// `revision.c`'s SLOP: how many more excluded commits git pops once only excluded
+/// commits, all older than the last one listed, remain queued.
+const SLOP: u32 = 5;
+
+/// One commit the walk has met. `parents` is `None` until the commit is parsed: git marks
+/// exclusions only through the parents of commits it has parsed, so the walk does too.
+struct Node {
+    oid: git2::Oid,
+    /// The committer timestamp, git's `commit->date`.
+    date: i64,
+    parents: Option<Vec<usize>>,
+    seen: bool,
+    uninteresting: bool,
+}
+
+/// A replay of git's `prepare_revision_walk` + `limit_list` (revision.c): see the module doc.
+struct GitOrderWalk<'r> {
+    repo: &'r git2::Repository,
+    nodes: Vec<Node>,
+    index: HashMap<git2::Oid, usize>,
+}
+
+/// git's commit list sorted by date: the newest first, equal dates in insertion order.
+#[derive(Default)]
+struct DateQueue {
+    heap: BinaryHeap<(i64, Reverse<u64>, usize)>,
+    next: u64,
+}
+
+impl DateQueue {
+    fn push(&mut self, date: i64, node: usize) {
+        self.heap.push((date, Reverse(self.next), node));
+        self.next += 1;
+    }
+
+    fn pop(&mut self) -> Option<usize> {
+        self.heap.pop().map(|(_, _, node)| node)
+    }
+
+    fn newest_date(&self) -> Option<i64> {
+        self.heap.peek().map(|&(date, _, _)| date)
+    }
+}
+
+impl GitOrderWalk<'_> {
+    /// The node of `oid`, created unparsed on first sight.
+    fn node(&mut self, oid: git2::Oid) -> usize {
+        if let Some(&i) = self.index.get(&oid) {
+            return i;
+        }
+        self.nodes.push(Node {
+            oid,
+            date: 0,
+            parents: None,
+            seen: false,
+            uninteresting: false,
+        });
+        self.index.insert(oid, self.nodes.len() - 1);
+        self.nodes.len() - 1
+    }
+
+    /// Reads the commit of node `i` (once): its date and parents.
+    fn parse(&mut self, i: usize) -> Result<(), git2::Error> {
+        if self.nodes[i].parents.is_some() {
+            return Ok(());
+        }
+        let commit = self.repo.find_commit(self.nodes[i].oid)?;
+        let date = commit.committer().when().seconds();
+        let parent_ids: Vec<git2::Oid> = commit.parent_ids().collect();
+        let parents = parent_ids.into_iter().map(|p| self.node(p)).collect();
+        let node = &mut self.nodes[i];
+        node.date = date;
+        node.parents = Some(parents);
+        Ok(())
+    }
+
+    fn missing(&self, i: usize, source: git2::Error) -> GitError {
+        GitError::MissingObject {
+            id: self.nodes[i].oid.to_string(),
+            context: "commit".to_string(),
+            source,
+        }
+    }
+
+    /// git's `mark_parents_uninteresting`: excludes the parents of `i` and, through parsed
+    /// commits only, their ancestors.
+    fn mark_parents_uninteresting(&mut self, i: usize) {
+        let mut stack: Vec<usize> = self.nodes[i].parents.clone().unwrap_or_default();
+        stack.reverse();
+        while let Some(p) = stack.pop() {
+            let node = &mut self.nodes[p];
+            if node.uninteresting {
+                continue;
+            }
+            node.uninteresting = true;
+            if let Some(parents) = &node.parents {
+                stack.extend(parents.iter().rev());
+            }
+        }
+    }
+
+    /// git's `process_parents`: queues the unseen parents of `i`, excluding them (and what
+    /// they reach) when `i` is excluded.
+    fn process_parents(&mut self, i: usize, queue: &mut DateQueue) -> Result<(), GitError> {
+        let parents = self.nodes[i].parents.clone().unwrap_or_default();
+        let excluded = self.nodes[i].uninteresting;
+        for p in parents {
+            if excluded {
+                self.nodes[p].uninteresting = true;
+                if self.parse(p).is_err() {
+                    // git tolerates a missing ancestor of an excluded commit.
+                    continue;
+                }
+                self.mark_parents_uninteresting(p);
+            } else {
+                self.parse(p).map_err(|e| self.missing(p, e))?;
+            }
+            let node = &mut self.nodes[p];
+            if !node.seen {
+                node.seen = true;
+                queue.push(node.date, p);
+            }
+        }
+        Ok(())
+    }
+
+    /// git's `everybody_uninteresting`: every queued commit is excluded.
+    fn everybody_uninteresting(&self, queue: &DateQueue) -> bool {
+        queue
+            .heap
+            .iter()
+            .all(|&(_, _, node)| self.nodes[node].uninteresting)
+    }
+
+    /// git's `still_interesting`: the slop left after popping an excluded commit.
+    fn still_interesting(&self, queue: &DateQueue, date: i64, slop: u32) -> u32 {
+        match queue.newest_date() {
+            None => 0,
+            Some(newest) if date <= newest => SLOP,
+            Some(_) if !self.everybody_uninteresting(queue) => SLOP,
+            Some(_) => slop - 1,
+        }
+    }
+
+    /// Lists the commits `start` (ids, each excluded or not, in argument order) selects, in
+    /// git's default order.
+    fn run(&mut self, start: &[(git2::Oid, bool)]) -> Result<Vec<ObjectId>, GitError> {
+        // handle_commit, in argument order: an exclusion marks what it reaches at once.
+        let mut listed = Vec::new();
+        for &(oid, excluded) in start {
+            let i = self.node(oid);
+            self.parse(i).map_err(|e| self.missing(i, e))?;
+            if excluded {
+                self.nodes[i].uninteresting = true;
+                self.mark_parents_uninteresting(i);
+            }
+            if !self.nodes[i].seen {
+                self.nodes[i].seen = true;
+                listed.push(i);
+            }
+        }
+        // commit_list_sort_by_date: a stable sort, newest first.
+        listed.sort_by_key(|&i| Reverse(self.nodes[i].date));
+        let mut queue = DateQueue::default();
+        for i in listed {
+            queue.push(self.nodes[i].date, i);
+        }
+        // limit_list.
+        let mut slop = SLOP;
+        let mut date = i64::MAX;
+        let mut out = Vec::new();
+        while let Some(i) = queue.pop() {
+            self.process_parents(i, &mut queue)?;
+            if self.nodes[i].uninteresting {
+                self.mark_parents_uninteresting(i);
+                slop = self.still_interesting(&queue, date, slop);
+                if slop == 0 {
+                    break;
+                }
+                continue;
+            }
+            date = self.nodes[i].date;
+            out.push(i);
+        }
+        // get_revision skips what was excluded after it was listed.
+        Ok(out
+            .into_iter()
+            .filter(|&i| !self.nodes[i].uninteresting)
+            .map(|i| to_object_id(self.nodes[i].oid))
+            .collect())
     }
 }
 

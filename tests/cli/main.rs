@@ -9,6 +9,7 @@ mod check;
 mod ci;
 mod completions;
 mod demo;
+mod encoding;
 mod fsck;
 mod holes;
 mod init;

@@ -323,3 +323,132 @@ fn a_blob_over_gits_big_file_threshold_is_binary_and_never_read() {
         "{json:#}"
     );
 }
+
+/// A small deterministic generator (an LCG), so each torture history is reproducible.
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n
+    }
+}
+
+/// A history built by `git fast-import` from `seed`: `n` commits with clock skew (a
+/// child often committed before its parent, many equal dates), several roots, two- and
+/// three-parent merges, and branches `t0`..`t5` at chosen commits (`t0` the last one).
+fn torture_history(seed: u64, n: usize) -> tempfile::TempDir {
+    use std::io::Write;
+    let dir = tempfile::tempdir().expect("temp dir");
+    git_in(dir.path(), &["init", "-q", "-b", "main"]);
+    let mut rng = Lcg(seed);
+    let mut script = String::new();
+    for i in 1..=n {
+        let date = 1_700_000_000 + 100 * i as i64 + rng.below(6_000) as i64 - 3_000;
+        let date = match rng.below(12) {
+            0..=2 => date / 1_000 * 1_000,
+            // Far in the past: what git's "slop" (its early stop) is for.
+            3 => date - 40_000,
+            _ => date,
+        };
+        let root = i == 1 || rng.below(12) == 0;
+        if root {
+            script.push_str("reset refs/heads/tmp\n");
+        }
+        script.push_str(&format!(
+            "commit refs/heads/tmp\nmark :{i}\ncommitter C <c@example.com> {date} +0000\ndata 4\nc{i:02}\n"
+        ));
+        if !root {
+            let recent = (i as u64 - 1).min(8);
+            let parent = i as u64 - 1 - rng.below(recent);
+            script.push_str(&format!("from :{parent}\n"));
+            for _ in 0..[0, 0, 0, 1, 2][rng.below(5) as usize] {
+                let other = 1 + rng.below(i as u64 - 1);
+                if other != parent {
+                    script.push_str(&format!("merge :{other}\n"));
+                }
+            }
+        }
+        let file = rng.below(5);
+        script.push_str(&format!(
+            "M 100644 inline f{file}.txt\ndata <<END\nline {i}\nline {}\nEND\n",
+            rng.below(3)
+        ));
+    }
+    script.push_str(&format!("reset refs/heads/t0\nfrom :{n}\n"));
+    for t in 1..=5 {
+        let at = 1 + rng.below(n as u64);
+        script.push_str(&format!("reset refs/heads/t{t}\nfrom :{at}\n"));
+    }
+    script.push_str(&format!("reset refs/heads/main\nfrom :{n}\n"));
+    let mut child = git_env(&mut Command::new("git"))
+        .current_dir(dir.path())
+        .args(["fast-import", "--quiet"])
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("run git fast-import");
+    child
+        .stdin
+        .take()
+        .expect("piped")
+        .write_all(script.as_bytes())
+        .expect("feed fast-import");
+    assert!(child.wait().expect("fast-import").success());
+    dir
+}
+
+#[test]
+fn stat_lists_commits_in_gits_order_on_histories_with_clock_skew() {
+    let forms: &[&[&str]] = &[
+        &["t0"],
+        &["t1"],
+        &["t1..t0"],
+        &["t2..t0"],
+        &["t3...t4"],
+        &["t0...t5"],
+        &["--all"],
+        &["t0", "^t1", "^t2"],
+        &["t3", "t4", "^t5"],
+        &["t0..t3"],
+    ];
+    let mut skewed = 0;
+    for seed in 1..=6 {
+        let repo = torture_history(seed, 150);
+        let dir = repo.path();
+        // The history really is skewed: some child is dated before its parent.
+        skewed += git_in(dir, &["log", "--format=%ct %p", "--all"])
+            .lines()
+            .filter(|line| {
+                let mut parts = line.split(' ');
+                let date: i64 = parts.next().and_then(|d| d.parse().ok()).expect("%ct");
+                parts.filter(|p| !p.is_empty()).any(|p| {
+                    let parent: i64 = git_in(dir, &["log", "-1", "--format=%ct", p])
+                        .trim()
+                        .parse()
+                        .expect("%ct");
+                    parent > date
+                })
+            })
+            .count();
+        for form in forms {
+            let git = git_numstat(dir, form);
+            for threads in ["1", "2"] {
+                let out = agentfence_stat(dir, &[&["--threads", threads], *form].concat());
+                assert_eq!(code(&out), 0, "{form:?}: {}", stderr(&out));
+                assert_eq!(
+                    stdout(&out),
+                    git,
+                    "seed {seed}, {form:?}, {threads} threads"
+                );
+            }
+        }
+        let roots = git_in(dir, &["rev-list", "--max-parents=0", "--all"]);
+        assert!(roots.lines().count() >= 2, "seed {seed}: several roots");
+        let merges = git_in(dir, &["rev-list", "--min-parents=2", "--all"]);
+        assert!(merges.lines().count() >= 5, "seed {seed}: merges");
+    }
+    assert!(skewed >= 50, "only {skewed} skewed commits");
+}
