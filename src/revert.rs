@@ -251,6 +251,7 @@ fn standing_reverts(repo: &Repo, history: &[ObjectId]) -> Result<Vec<reverts::Re
             time: repo.committer_time(id)?,
             subject: String::new(),
             claims_to_revert: reverts::claimed(&facts.message),
+            logged: false,
         });
     }
     reverts::find(repo, &measured)

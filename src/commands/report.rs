@@ -62,6 +62,10 @@ pub struct ReportArgs {
     /// Worker threads (0: one per core).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub threads: usize,
+    /// The decision log pre-receive wrote (else AGENTFENCE_LOG): owners as the gate saw
+    /// them at push time, and rejected pushes per owner.
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
     /// Revision ranges, as `git rev-list` takes them (default: HEAD). Options may follow
     /// them; after `--` every argument is a range, even one starting with `-`.
     #[arg(value_name = "RANGE")]
@@ -93,6 +97,8 @@ pub struct ReportOptions {
     pub output: Option<PathBuf>,
     /// Worker threads (0: one per core).
     pub threads: usize,
+    /// The decision log to read owners and rejected pushes from.
+    pub log: Option<PathBuf>,
     /// Revision ranges; empty means `HEAD`.
     pub ranges: Vec<String>,
 }
@@ -111,6 +117,11 @@ impl ReportArgs {
             format: self.format,
             output: self.output,
             threads: self.threads,
+            log: self.log.or_else(|| {
+                std::env::var_os("AGENTFENCE_LOG")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            }),
             ranges: self.ranges,
         }
     }
@@ -217,7 +228,22 @@ pub fn run(
             let _ = err.flush();
         }
     };
-    let commits = measure::collect(&repo, &engines, &ids, opts.threads, &mut tick)?;
+    let mut commits = measure::collect(&repo, &engines, &ids, opts.threads, &mut tick)?;
+    let log = opts.log.as_deref().map(measure::logged::read).transpose()?;
+    if let Some(log) = &log {
+        // The owner the gate saw when the commit was pushed outranks what it says.
+        for c in &mut commits {
+            if let Some(owner) = log.owners.get(c.id.as_str()) {
+                c.kind = match owner.as_str() {
+                    measure::HUMANS => measure::OwnerKind::Human,
+                    measure::UNCHECKED => measure::OwnerKind::Unchecked,
+                    _ => measure::OwnerKind::Agent,
+                };
+                c.owner = owner.clone();
+                c.logged = true;
+            }
+        }
+    }
     let found = reverts::find(&repo, &commits)?;
 
     let ctx = Context {
@@ -231,6 +257,7 @@ pub fn run(
             .collect(),
         known_tasks: in_force.rules.tasks.keys().map(String::as_str).collect(),
         window: opts.window,
+        rejected_pushes: log.map(|l| l.rejected_pushes),
     };
     let measures = aggregate::aggregate(&ctx, &commits, &found);
 

@@ -76,8 +76,10 @@ pub struct HourSpread {
 #[serde(rename_all = "lowercase")]
 pub enum Ownership {
     /// From the commits themselves (their trailers and identities): history does not
-    /// record who pushed, and no decision log was read.
+    /// record who pushed, and the decision log (if one was read) did not have them.
     Claimed,
+    /// From the decision log: the owner the gate saw when each commit was pushed.
+    Logged,
 }
 
 /// One owner's figures.
@@ -90,6 +92,9 @@ pub struct Owner {
     pub kind: OwnerKind,
     /// Where the attribution came from.
     pub ownership: Ownership,
+    /// With `--log`: the pushes the gate rejected that brought a commit of this owner.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected_pushes: Option<u64>,
     /// Commits measured.
     pub commits: u64,
     /// Lines charged, added up.
@@ -245,6 +250,8 @@ pub struct Context<'a> {
     pub known_tasks: BTreeSet<&'a str>,
     /// The window measured.
     pub window: Window,
+    /// With `--log`: rejected pushes per owner name.
+    pub rejected_pushes: Option<BTreeMap<String, u64>>,
 }
 
 /// Aggregates the measured commits of `all` (every commit of the range; the window picks
@@ -310,7 +317,15 @@ pub fn aggregate(ctx: &Context<'_>, all: &[MeasuredCommit], reverts: &[Revert]) 
             Owner {
                 name: commits[0].owner.clone(),
                 kind: commits[0].kind,
-                ownership: Ownership::Claimed,
+                ownership: if commits.iter().all(|c| c.logged) {
+                    Ownership::Logged
+                } else {
+                    Ownership::Claimed
+                },
+                rejected_pushes: ctx
+                    .rejected_pushes
+                    .as_ref()
+                    .map(|r| r.get(&commits[0].owner).copied().unwrap_or(0)),
                 commits: n,
                 lines: commits.iter().map(|c| c.lines).sum(),
                 lines_per_commit: spread(commits.iter().map(|c| c.lines).collect()),
@@ -451,6 +466,7 @@ mod tests {
             time,
             subject: format!("commit {n}"),
             claims_to_revert: Vec::new(),
+            logged: false,
         }
     }
 

@@ -21,6 +21,7 @@
 pub mod aggregate;
 pub mod html;
 pub mod json;
+pub mod logged;
 pub mod reverts;
 pub mod text;
 pub mod window;
@@ -93,6 +94,8 @@ pub struct MeasuredCommit {
     pub subject: String,
     /// The commits its message says it reverts (`This reverts commit <id>.` or `,`).
     pub claims_to_revert: Vec<ObjectId>,
+    /// True when its owner comes from the decision log (`report --log`), not the commit.
+    pub logged: bool,
 }
 
 /// A commit's size, when it is read outside the judging pipeline.
@@ -151,6 +154,7 @@ pub fn from_judged(judged: &Judged, time: i64, size: Option<Size>) -> MeasuredCo
         time,
         subject: facts.subject().to_owned(),
         claims_to_revert: reverts::claimed(&facts.message),
+        logged: false,
     }
 }
 

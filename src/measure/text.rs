@@ -143,9 +143,18 @@ fn heading(m: &Measures, out: &mut dyn Write) -> io::Result<()> {
         .collect();
     if !owners.is_empty() {
         writeln!(out, "Owners: {}.", owners.join(", "))?;
+        let logged = m
+            .owners
+            .iter()
+            .any(|o| o.ownership == super::aggregate::Ownership::Logged);
         writeln!(
             out,
-            "Owners are claimed by the commits themselves (trailers, author, committer): history does not record who pushed."
+            "{}",
+            if logged {
+                "Owners come from the decision log where it has the commit (who pushed, as the gate saw it), else from what the commit claims."
+            } else {
+                "Owners are claimed by the commits themselves (trailers, author, committer): history does not record who pushed."
+            }
         )?;
     }
     Ok(())

@@ -278,3 +278,61 @@ fn fifty_concurrent_pushes_into_two_repositories_give_fifty_whole_lines() {
     refs.dedup();
     assert_eq!(refs.len(), 50, "every push logged once");
 }
+
+#[test]
+fn report_takes_owners_from_the_log_and_counts_rejected_pushes() {
+    let (server, client) = setup("paths: {allow: ['src/**']}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let log = dir.path().join("decisions.jsonl");
+    server.git(&["config", "agentfence.log", &log.display().to_string()]);
+    // The agent pushes through its own account a commit that claims nothing.
+    client.write("src/a.rs", "a\n");
+    let quiet = client.commit("No trailer, a person's name");
+    assert_accepted(
+        &server,
+        &client,
+        &["origin", "HEAD:refs/heads/agent/x"],
+        &[("AGENTFENCE_PUSHER", "svc-bot")],
+        &[("refs/heads/agent/x", Some(&quiet))],
+    );
+    // Then a push the gate rejects: it never enters history, only the log.
+    client.write("lib/b.rs", "b\n");
+    let bad = bot_commit(&client, "Outside");
+    assert_rejected(
+        &server,
+        &client,
+        &["origin", "HEAD:refs/heads/agent/x"],
+        &[],
+        &["path-scope"],
+        &[&bad],
+        &[],
+    );
+    let report = |extra: &[&str]| -> Value {
+        let out = server
+            .agentfence()
+            .args(["report", "--format", "json"])
+            .args(extra)
+            .arg("refs/heads/agent/x")
+            .output()
+            .expect("run report");
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        serde_json::from_slice(&out.stdout).expect("json")
+    };
+    let owner = |json: &Value, name: &str| {
+        json["owners"]
+            .as_array()
+            .expect("owners")
+            .iter()
+            .find(|o| o["name"] == name)
+            .cloned()
+    };
+    // Without the log the commit is whatever it claims (no agent): not bot's.
+    let claimed = report(&[]);
+    assert!(owner(&claimed, "bot").is_none(), "{claimed:#}");
+    // With it, the gate's view: bot's, logged, with one rejected push.
+    let logged = report(&["--log", &log.display().to_string()]);
+    let bot = owner(&logged, "bot").unwrap_or_else(|| panic!("{logged:#}"));
+    assert_eq!(bot["commits"], 1);
+    assert_eq!(bot["ownership"], "logged");
+    assert_eq!(bot["rejected_pushes"], 1);
+}

@@ -187,6 +187,11 @@ impl Server {
         self.repo.path()
     }
 
+    /// A command for the agentfence binary, run in the bare repository (not as a hook).
+    pub(crate) fn agentfence(&self) -> Command {
+        self.repo.agentfence()
+    }
+
     /// The `file://` URL a client pushes to.
     pub(crate) fn url(&self) -> String {
         format!("file://{}", self.path().display())
