@@ -176,30 +176,6 @@ fn rules_that_name_a_pusher_reject_a_push_nobody_identified() {
 
 // ---- Class 1: stdin is read whole, however long.
 
-/// Runs `pre-receive` by hand as git would (GIT_DIR set) with `stdin` bytes.
-fn pre_receive_bytes(server: &Server, args: &[&str], stdin: &[u8]) -> std::process::Output {
-    let mut cmd = Command::new(bin());
-    git_env(&mut cmd)
-        .current_dir(server.path())
-        .env("GIT_DIR", ".")
-        .arg("pre-receive")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn");
-    let mut input = child.stdin.take().expect("stdin");
-    let writer = {
-        let stdin = stdin.to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&stdin);
-        })
-    };
-    let out = child.wait_with_output().expect("wait");
-    writer.join().expect("writer");
-    out
-}
-
 #[test]
 fn a_bad_ref_after_64_mib_of_stdin_is_still_judged() {
     let (server, client) = setup("refs: {allow: ['refs/heads/agent/**']}");
@@ -213,7 +189,7 @@ fn a_bad_ref_after_64_mib_of_stdin_is_still_judged() {
         i += 1;
     }
     writeln!(stdin, "{zero} {head} refs/heads/main2").expect("write");
-    let out = pre_receive_bytes(&server, &["--pusher", "svc-bot"], &stdin);
+    let out = server.pre_receive(&["--pusher", "svc-bot"], &stdin);
     let err = stderr(&out);
     assert_eq!(code(&out), 1, "{}", &err[..err.len().min(2000)]);
     assert!(
@@ -237,7 +213,7 @@ fn the_same_ref_twice_far_apart_is_refused() {
         stdin.push_str(&format!("{zero} {head} refs/heads/r{i}\n"));
     }
     stdin.push_str(&format!("{zero} {head} refs/heads/r7\n"));
-    let out = pre_receive_bytes(&server, &["--pusher", "dev"], stdin.as_bytes());
+    let out = server.pre_receive(&["--pusher", "dev"], stdin.as_bytes());
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(
         stderr(&out).contains("stdin line 20001"),

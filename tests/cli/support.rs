@@ -225,8 +225,9 @@ impl Server {
         self.git_output(&["cat-file", "-e", id]).status.success()
     }
 
-    /// `agentfence pre-receive` run by hand as git would run it (GIT_DIR set), fed `stdin`.
-    pub(crate) fn pre_receive(&self, args: &[&str], stdin: &str) -> Output {
+    /// `agentfence pre-receive` run by hand as git would run it (GIT_DIR set), fed `stdin`
+    /// (from a thread, so a large input never deadlocks against the hook's output).
+    pub(crate) fn pre_receive(&self, args: &[&str], stdin: impl AsRef<[u8]>) -> Output {
         use std::io::Write;
         let mut cmd = Command::new(bin());
         git_env(&mut cmd)
@@ -239,10 +240,14 @@ impl Server {
             .stderr(Stdio::piped());
         let mut child = cmd.spawn().expect("run agentfence pre-receive");
         let mut input = child.stdin.take().expect("stdin");
+        let stdin = stdin.as_ref().to_vec();
         // The hook may fail before reading all of stdin; a broken pipe is no test failure.
-        let _ = input.write_all(stdin.as_bytes());
-        drop(input);
-        child.wait_with_output().expect("wait for agentfence")
+        let writer = std::thread::spawn(move || {
+            let _ = input.write_all(&stdin);
+        });
+        let out = child.wait_with_output().expect("wait for agentfence");
+        writer.join().expect("the stdin writer does not panic");
+        out
     }
 }
 
