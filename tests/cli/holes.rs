@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use crate::pre_receive::{
     assert_accepted, assert_rejected, bot_commit, push, rules_yaml, setup, setup_with,
 };
-use crate::support::{Server, TestRepo, bin, code, git_env, stderr, stdout};
+use crate::support::{TestRepo, bin, code, git_env, stderr, stdout};
 
 /// Rules where `bot` (trailer `Agent: bot`, pusher `svc-bot`) may only push `agent/**` and
 /// `src/**`, and `loose` (trailer `Agent: loose`, pusher `svc-loose`) may push anything

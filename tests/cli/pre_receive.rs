@@ -1126,7 +1126,7 @@ fn bad_stdin_is_one_line_naming_the_fault() {
     // Well-formed input is judged (and nothing was written by the bad runs).
     let out = server.pre_receive(
         &["--pusher", "dev"],
-        &format!("{zero} {head} refs/heads/x\n"),
+        format!("{zero} {head} refs/heads/x\n"),
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
 }
