@@ -39,6 +39,10 @@ pub struct Actor {
     /// True when some pusher is an agent's `pusher` name in any rules layer: such a push
     /// never approves `approve` paths (set by the gate, which sees every layer).
     pub pusher_is_agent: bool,
+    /// True in the local commit hooks, where the commit is not signed yet (git signs it
+    /// after them): a commit no agent owns is then judged by `default_policy`, not as
+    /// `unverified`, since a person's signature cannot be seen yet. The server decides.
+    pub signature_pending: bool,
 }
 
 /// Which marker made an agent the owner.

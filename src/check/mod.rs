@@ -286,7 +286,10 @@ impl<'r> Engine<'r> {
             .is_some()
         {
             (Unowned::HumanSigned, self.rules.default_policy)
-        } else if let Some(policy) = signatures.and_then(|s| s.unverified_policy) {
+        } else if let Some(policy) = signatures
+            .filter(|_| !self.actor.signature_pending)
+            .and_then(|s| s.unverified_policy)
+        {
             (Unowned::Unverified, Some(policy))
         } else {
             (Unowned::Default, self.rules.default_policy)

@@ -111,6 +111,9 @@ pub fn actor(opts: &LocalOptions, layers: &Layers, pushing: bool) -> Result<Acto
         declared_agent: declared,
         pushing,
         pusher_is_agent: false,
+        // pre-commit and commit-msg run before git signs the commit; pre-push sees
+        // signed commits.
+        signature_pending: !pushing,
     })
 }
 

@@ -405,3 +405,37 @@ fn pre_push_under_the_pre_commit_framework_reads_its_variables() {
     assert_eq!(code(&out), 2);
     assert_eq!(stderr(&out).lines().count(), 1, "{}", stderr(&out));
 }
+
+#[test]
+fn a_local_commit_is_not_judged_unverified_before_git_signs_it_but_the_server_side_check_is() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.path().join(".agentfence")).expect("mkdir");
+    repo.write(".agentfence/allowed_signers", "# no keys yet\n");
+    repo.write(
+        ".agentfence.yaml",
+        "version: 1
+agents:
+  - {name: bot, match: {trailer: {Agent: '^bot$'}}, policy: agents}
+signatures:
+  allowed_signers: .agentfence/allowed_signers
+  unverified_policy: agents
+policies:
+  agents:
+    paths: {deny: ['.github/**']}
+",
+    );
+    repo.write("README.md", "x\n");
+    repo.commit("Base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write(".github/workflows/ci.yml", "on: push\n");
+    repo.git(&["add", "-A"]);
+    // A person's staged change: the commit is not signed yet, so it is not "unverified".
+    let out = repo.run(&["pre-commit"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Committed unsigned, it is judged as the agents' work where signatures are seen.
+    repo.git(&["commit", "-q", "-m", "CI change, unsigned"]);
+    let out = repo.run(&["check", "--format", "json", "main..topic"]);
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["violations"][0]["rule"], "path-denied", "{json:#}");
+}
