@@ -45,6 +45,9 @@ pub struct AgentBrief {
     /// those approvers are; absent when the policy names none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approval: Option<ApprovalBrief>,
+    /// How signatures bear on the agent's commits; absent when the rules name no signers.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing: Option<SigningBrief>,
     /// Size limits; `null` is unlimited.
     pub limits: LimitsBrief,
     /// How commits name their task; `null` when no task is required.
@@ -73,6 +76,20 @@ pub struct ApprovalBrief {
     pub paths: Vec<String>,
     /// Who may push such a change.
     pub approvers: Vec<String>,
+}
+
+/// How signatures bear on one agent's commits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SigningBrief {
+    /// The principals of the agent's own key (`match.signer`): a good signature by one makes
+    /// a commit the agent's.
+    pub signer: Vec<String>,
+    /// The policy that judges a commit no agent owns and no person signed
+    /// (`signatures.unverified_policy`), if any.
+    pub unverified_policy: Option<String>,
+    /// True when every commit must carry a good signature (`forbid: [unsigned]`).
+    pub must_sign: bool,
 }
 
 /// Size limits, each the largest value allowed.
@@ -187,6 +204,12 @@ impl AgentBrief {
         {
             paths.deny.push(RULES_FILE_PATH.to_owned());
         }
+        // The files the rules name (who may sign) are denied to every agent too.
+        for named in rules.signatures.iter().flat_map(|s| s.repo_paths()) {
+            if !paths.deny.iter().any(|p| p.eq_ignore_ascii_case(named)) {
+                paths.deny.push(named.to_owned());
+            }
+        }
         let l = &policy.limits;
         let f = &policy.forbid;
         let forbid = [
@@ -231,6 +254,11 @@ impl AgentBrief {
             .to_owned(),
             refs: scope(&policy.refs),
             paths,
+            signing: rules.signatures.as_ref().map(|s| SigningBrief {
+                signer: agent.matcher.signer.patterns.clone(),
+                unverified_policy: s.unverified_policy.map(|p| rules.policy(p).name.clone()),
+                must_sign: policy.forbid.unsigned,
+            }),
             approval: policy.approval.as_ref().map(|a| ApprovalBrief {
                 paths: a.paths.patterns.clone(),
                 approvers: a.approvers.clone(),
@@ -297,6 +325,31 @@ impl AgentBrief {
                 list(&self.paths.deny)
             ),
         );
+        if let Some(signing) = &self.signing {
+            if !signing.signer.is_empty() {
+                line(
+                    s,
+                    format!(
+                        "Sign your commits with your own key ({}): a commit it signs is yours whatever else it says.",
+                        list(&signing.signer)
+                    ),
+                );
+            }
+            if signing.must_sign {
+                line(
+                    s,
+                    "Every commit of yours must carry a good signature.".to_owned(),
+                );
+            }
+            if let Some(policy) = &signing.unverified_policy {
+                line(
+                    s,
+                    format!(
+                        "A commit that no agent's key and no person's key signed is judged as agents' work (policy {policy}), whatever its author says."
+                    ),
+                );
+            }
+        }
         if let Some(approval) = &self.approval {
             line(
                 s,

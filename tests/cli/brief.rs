@@ -93,3 +93,45 @@ fn expired_tasks_and_tasks_of_other_agents_are_left_out() {
     );
     assert_eq!(ids(&json(AT, "ci-agent")), ["API-7", "API-8"]);
 }
+
+#[test]
+fn the_brief_says_how_signatures_decide_ownership() {
+    let repo = TestRepo::new();
+    std::fs::create_dir_all(repo.path().join(".agentfence")).expect("mkdir");
+    repo.write(".agentfence/allowed_signers", "# none yet\n");
+    repo.write(
+        ".agentfence.yaml",
+        "version: 1
+agents:
+  - name: bot
+    match: {signer: ['bot@agents.example.com']}
+    policy: agents
+signatures:
+  allowed_signers: .agentfence/allowed_signers
+  unverified_policy: agents
+policies:
+  agents:
+    forbid: [unsigned]
+",
+    );
+    repo.commit("Rules");
+    let out = repo.run(&["brief", "--agent", "bot", "--format", "json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let agent = &json["agents"][0];
+    assert_eq!(agent["signing"]["signer"][0], "bot@agents.example.com");
+    assert_eq!(agent["signing"]["unverified_policy"], "agents");
+    assert_eq!(agent["signing"]["must_sign"], true);
+    let denied: Vec<&str> = agent["paths"]["deny"]
+        .as_array()
+        .expect("deny")
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert!(
+        denied.contains(&".agentfence/allowed_signers"),
+        "{denied:?}"
+    );
+    let text = stdout(&repo.run(&["brief", "--agent", "bot"]));
+    assert!(text.contains("judged as agents' work"), "{text}");
+}
