@@ -78,7 +78,9 @@ impl fmt::Display for Marker {
             Marker::Pusher(name) => write!(f, "pusher {name}"),
             Marker::Env(var) => write!(f, "environment {var}"),
             Marker::Declared(name) => write!(f, "declared agent {name}"),
-            Marker::Signer(principal) => write!(f, "signed by {principal}"),
+            Marker::Signer(principal) => {
+                write!(f, "a good signature by {principal}, which its signer names")
+            }
         }
     }
 }

@@ -231,7 +231,16 @@ fn write_text(in_force: &RulesInForce, judged: &[Judged], out: &mut dyn Write) -
         writeln!(out, "  signature  {}", signature_text(j.signature()))?;
         let attribution = &j.primary().attribution;
         if attribution.owners.is_empty() {
-            writeln!(out, "  owner      no agent")?;
+            let why = match attribution.unowned {
+                crate::check::Unowned::HumanSigned => {
+                    "no agent: a person's, signed by a signatures.humans principal"
+                }
+                crate::check::Unowned::Unverified => {
+                    "no agent, and no person's signature: judged as agents' work (unverified_policy)"
+                }
+                crate::check::Unowned::Default => "no agent",
+            };
+            writeln!(out, "  owner      {why}")?;
         }
         for (i, owner) in attribution.owners.iter().enumerate() {
             let label = if i == 0 { "owner" } else { "also owner" };

@@ -18,6 +18,7 @@ mod layers;
 mod local_hooks;
 mod merges;
 mod options;
+mod ownership;
 mod paths;
 mod pre_receive;
 mod report;
