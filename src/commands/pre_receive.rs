@@ -223,7 +223,11 @@ fn redact_paths(text: &str, repository: &str) -> String {
             .find(|c: char| c.is_whitespace() || matches!(c, ':' | '\'' | '"' | ')' | ','))
             .unwrap_or(from.len());
         let path = &from[..end];
-        if opens && path.len() > 1 && !path.starts_with(repository) {
+        let inside = path == repository
+            || path
+                .strip_prefix(repository)
+                .is_some_and(|rest| rest.starts_with('/'));
+        if opens && path.len() > 1 && !inside {
             let name = path.rsplit('/').find(|p| !p.is_empty()).unwrap_or("");
             out.push_str(".../");
             out.push_str(name);
@@ -261,6 +265,11 @@ mod tests {
         assert_eq!(
             redact_paths("refs/heads/main and a/b", repo),
             "refs/heads/main and a/b"
+        );
+        // A sibling whose name merely starts like the repository's is outside it.
+        assert_eq!(
+            redact_paths("/srv/git/p.git2/secret/config", repo),
+            ".../config"
         );
     }
 }
