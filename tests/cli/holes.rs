@@ -345,7 +345,8 @@ fn a_marker_whose_value_is_not_utf8_still_marks_the_agent() {
     let repo = TestRepo::new();
     repo.write("README.md", "x\n");
     repo.commit("Base");
-    let rules = repo.path().join("../rules.yaml");
+    let outside = tempfile::tempdir().expect("temp dir");
+    let rules = outside.path().join("rules.yaml");
     std::fs::write(
         &rules,
         "version: 1\nagents:\n  - name: bot\n    match: {env: [CLAUDECODE]}\n    policy: agents\npolicies:\n  agents:\n    paths: {deny: ['.github/**']}\n",
